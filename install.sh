@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs skiff for the current user: system packages it needs (when it may), the build,
+# and skiff, completions and man pages under ~/.local. Then checks the host with skiff doctor.
+set -euo pipefail
+cd "$(dirname "$0")"
+prefix=${PREFIX:-$HOME/.local}
+
+say() { printf '==> %s\n' "$*"; }
+
+# What rootless containers need at run time, and what the build needs.
+debian_pkgs=(uidmap slirp4netns fuse-overlayfs nodejs npm make gcc libc6-dev)
+fedora_pkgs=(shadow-utils slirp4netns fuse-overlayfs nodejs npm make gcc glibc-static)
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo "$@"
+  else return 1
+  fi
+}
+
+missing=()
+if command -v apt-get >/dev/null; then
+  for p in "${debian_pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]}"
+    if ! { as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" \
+        || { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"; }; }; then
+      echo "Cannot install packages without root. Run this, then ./install.sh again:" >&2
+      echo "  sudo apt-get install ${missing[*]}" >&2
+      exit 1
+    fi
+  fi
+elif command -v dnf >/dev/null; then
+  for p in "${fedora_pkgs[@]}"; do rpm -q "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]}"
+    as_root dnf install -y "${missing[@]}" || { echo "Run: sudo dnf install ${missing[*]}" >&2; exit 1; }
+  fi
+else
+  echo "Unknown package manager: make sure newuidmap/newgidmap, slirp4netns, fuse-overlayfs, node >= 18, npm, make and gcc are installed." >&2
+fi
+
+say "npm ci"
+npm ci --no-audit --no-fund --loglevel=error
+say "build"
+npm run -s build
+
+say "installing into $prefix"
+install -D -m 0755 dist/skiff "$prefix/bin/skiff"
+install -D -m 0644 completions/skiff.bash "$prefix/share/bash-completion/completions/skiff"
+install -D -m 0644 completions/_skiff "$prefix/share/zsh/site-functions/_skiff"
+for page in man/*.1; do install -D -m 0644 "$page" "$prefix/share/man/man1/$(basename "$page")"; done
+case ":$PATH:" in *":$prefix/bin:"*) ;; *) echo "Add $prefix/bin to your PATH: export PATH=\"$prefix/bin:\$PATH\"" ;; esac
+
+say "skiff doctor"
+"$prefix/bin/skiff" doctor
