@@ -62,7 +62,8 @@ export function findChild(node: CommandNode, word: string): CommandNode | undefi
   return node.subCommands?.find((c) => c.name === word || c.aliases?.includes(word));
 }
 
-const wrapWidth = 80;
+const wrapColumns = 78; // what docker 28 gives pflag off a terminal (fitted to its --help output)
+const wrapSlop = 5;
 
 /** Docker's `Usage:` line for a command reached through `path`. */
 export function usageLine(path: string[], node: CommandNode): string {
@@ -120,22 +121,27 @@ export function renderFlags(args: ArgsDef): string {
     }
     rows.push([left, text]);
   }
-  const column = Math.max(...rows.map(([left]) => left.length)) + 3;
-  return rows.map(([left, text]) => left.padEnd(column) + wrap(text, wrapWidth - column).join(`\n${' '.repeat(column)}`)).join('\n');
+  // pflag's layout: usage text starts 3 columns after the longest name, and is wrapped to
+  // wrapColumns minus a slop of 5 that lets a short last word stay on its line.
+  const longest = Math.max(...rows.map(([left]) => left.length));
+  const indent = ' '.repeat(longest + 3);
+  const width = wrapColumns - (longest + 2) - wrapSlop;
+  return rows.map(([left, text]) => `${left.padEnd(longest + 3)}${wrap(text, width).join(`\n${indent}`)}`).join('\n');
 }
 
+/** pflag's wrapN, line by line: no wrap when the rest fits in width + slop, else break at the last space before width. */
 function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line ? `${line} ${word}` : word;
+  for (let rest of text.split('\n')) {
+    while (rest.length >= width + wrapSlop) {
+      let cut = rest.slice(0, width).lastIndexOf(' ');
+      if (cut <= 0) cut = rest.indexOf(' ');
+      if (cut <= 0) break;
+      lines.push(rest.slice(0, cut));
+      rest = rest.slice(cut + 1);
     }
+    lines.push(rest);
   }
-  lines.push(line);
   return lines;
 }
 
