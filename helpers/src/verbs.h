@@ -1,0 +1,15 @@
+/* verbs.h: the verbs skiff-helper understands; each is a main() of its own. */
+#ifndef SKIFF_VERBS_H
+#define SKIFF_VERBS_H
+
+/* Exit statuses every verb shares: 0 done, 1 failed (message on stderr), 2 usage. */
+#define EXIT_USAGE 2
+
+/*
+ * A verb gets argv from its own name on (argv[0] is "probe"), parses its options with
+ * getopt_long, and returns the process exit status. To add one: write src/VERB.c with
+ * `int VERB_main(int argc, char **argv)`, declare it here and list it in main.c's verbs[].
+ */
+int probe_main(int argc, char **argv);
+
+#endif
