@@ -46,6 +46,8 @@ export interface TestEnv {
   debian: boolean;
   /** Whether setup ran as root (then the tests must run as root too and switch to `user`). */
   root: boolean;
+  /** A user with no /etc/subuid or /etc/subgid entries (made only when setup runs as root). */
+  noSubidUser: string | null;
   stateDir: string;
   cacheDir: string;
   /** Where the harness makes its per-run directories (the test user can execute files there). */

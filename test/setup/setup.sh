@@ -246,6 +246,18 @@ ensure_user() {
   step "user: $TEST_USER uid $(id -u "$TEST_USER"), subuid $(subid_range /etc/subuid), subgid $(subid_range /etc/subgid)"
 }
 
+# A second user with no subordinate ids, so tests can show what skiff doctor says to such a user.
+NOSUBID_USER=skiff-nosubid
+ensure_nosubid_user() {
+  [ $ROOT = true ] || return 0
+  id "$NOSUBID_USER" >/dev/null 2>&1 || quiet useradd --create-home --shell /bin/bash --user-group -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$NOSUBID_USER"
+  local uid
+  uid=$(id -u "$NOSUBID_USER")
+  sed -i -E "/^($NOSUBID_USER|$uid):/d" /etc/subuid /etc/subgid
+  install -d -m 0700 -o "$NOSUBID_USER" -g "$(id -g "$NOSUBID_USER")" "/run/user/$uid"
+  step "user: $NOSUBID_USER uid $uid, no subuid/subgid entries"
+}
+
 subid_range() { # FILE -> "start:count" (first entry of the test user)
   awk -F: -v u="$TEST_USER" -v i="$(id -u "$TEST_USER")" '($1 == u || $1 == i) { print $2 ":" $3; exit }' "$1" 2>/dev/null
 }
@@ -770,6 +782,7 @@ disable_packaged_registry
 [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || die "/bin/busybox is not the static busybox (package busybox-static)"
 ensure_devices
 ensure_user
+ensure_nosubid_user
 choose_tmp_base
 ensure_registries
 
@@ -797,6 +810,7 @@ jq -n \
   --arg registry "$REGISTRY" --arg authRegistry "$AUTH_REGISTRY" \
   --arg authUser "$AUTH_USER" --arg authPassword "$AUTH_PASSWORD" \
   --argjson debian "$DEBIAN" --argjson root "$ROOT" \
+  --arg noSubidUser "$([ $ROOT = true ] && echo "$NOSUBID_USER")" \
   --arg stateDir "$STATE" --arg cacheDir "$CACHE" --arg tmpDir "$TMP_BASE" '
   def range(s): if s == "" then null else (s | split(":") | { start: (.[0] | tonumber), count: (.[1] | tonumber) }) end;
   {
@@ -813,6 +827,7 @@ jq -n \
       multiarch: "\($registry)/skiff-test/multiarch:latest"
     } + (if $debian then { debian: "\($registry)/skiff-test/debian:bookworm" } else {} end)),
     debian: $debian, root: $root,
+    noSubidUser: (if $noSubidUser == "" then null else $noSubidUser end),
     stateDir: $stateDir, cacheDir: $cacheDir, tmpDir: $tmpDir
   }' >"$OUT_DIR/env.json.new"
 mv "$OUT_DIR/env.json.new" "$OUT_DIR/env.json"
