@@ -26,6 +26,7 @@ static int version_main(int argc, char **argv)
 static const struct verb verbs[] = {
 	{ "version", version_main, "print the helper's version" },
 	{ "probe", probe_main, "check what the kernel allows this user; one line of JSON" },
+	{ "userns", userns_main, "run a command as root in this user's user and mount namespace" },
 };
 
 static void usage(FILE *out)
