@@ -1,0 +1,127 @@
+// The one way skiff replaces a file on disk: readers and crashes see the old or the new content, never a mix.
+import { randomBytes } from 'node:crypto';
+import { lstat, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { SkiffError } from '../errors';
+
+export interface AtomicWriteOptions {
+  /** Permission bits of the new file; records default to 0600 because container configs hold env secrets. */
+  mode?: number;
+  /** Runs after the data is durable and right before the rename makes it visible; throwing cancels the
+   * write. Record writes check here that they still hold their lock. */
+  beforeCommit?: () => Promise<void>;
+}
+
+/** Every temporary name this module (and lock.ts) makes ends with this, so that directory scans can skip
+ * them and sweeps can find them; a crash may leave one behind, never in place of the real file. */
+export const tempSuffix = '.tmp';
+
+/** A fresh name next to `path` for a temporary file or directory. Same directory, so that the final
+ * rename stays on one filesystem and is atomic; a leading dot keeps it out of casual listings. */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}${tempSuffix}`);
+}
+
+/** True for a name made by tempPathFor. */
+export function isTempName(name: string): boolean {
+  return name.startsWith('.') && name.endsWith(tempSuffix);
+}
+
+/**
+ * Replaces `path` with `data`: write a temp file in the same directory, fsync it, rename it over
+ * `path`, fsync the directory. The file fsync makes the bytes durable before the name points at
+ * them (otherwise a power loss can leave a renamed but empty file); the directory fsync makes the
+ * rename itself durable.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  const temp = tempPathFor(path);
+  const file = await open(temp, 'wx', options.mode ?? 0o644);
+  try {
+    try {
+      await file.writeFile(data);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await options.beforeCommit?.();
+    await rename(temp, path);
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+  await fsyncDir(dirname(path));
+}
+
+/** writeFileAtomic of `value` as JSON, one line. */
+export async function writeJsonAtomic(path: string, value: unknown, options: AtomicWriteOptions = {}): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(value) + '\n', options);
+}
+
+/** Reads a JSON file; a missing file is `undefined`, not an error. A file that does not parse is an
+ * error that names it: with atomic writes that only happens when something else wrote the file. */
+export async function readJson<T>(path: string): Promise<T | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new SkiffError(`${path} is not valid JSON (${(err as Error).message}); it was not written by skiff: restore it or move it away`, undefined, { cause: err });
+  }
+}
+
+/** Removes a file and makes the removal durable; false when there was nothing to remove. */
+export async function removeFileDurably(path: string): Promise<boolean> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+  await fsyncDir(dirname(path));
+  return true;
+}
+
+/** Flushes a directory's entries (creations, renames, removals) to disk. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } catch (err) {
+    // Some filesystems (and some FUSE ones) cannot fsync a directory; the rename is still atomic there.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EISDIR') throw err;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Deletes temporary files and directories in `dir` older than `maxAgeMs`: what a killed writer left.
+ * The age guard keeps it from touching a temp file another process is writing right now. */
+export async function removeStaleTemps(dir: string, maxAgeMs: number): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  const cutoff = Date.now() - maxAgeMs;
+  let removed = 0;
+  for (const name of names) {
+    if (!isTempName(name)) continue;
+    const path = join(dir, name);
+    try {
+      if ((await lstat(path)).mtimeMs >= cutoff) continue;
+      await rm(path, { recursive: true, force: true });
+      removed++;
+    } catch {
+      // Gone already, or not ours to remove: a sweep is housekeeping and must never fail a command.
+    }
+  }
+  return removed;
+}

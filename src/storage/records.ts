@@ -1,0 +1,259 @@
+// The record store: one JSON file per container, image, network or volume, with Docker's id/name lookup.
+//
+// Layout: records of one kind live alone in one directory, `<data>/records/<kind>s/` (recordsDir):
+//   <id>.json         the record, replaced atomically (atomic.ts)
+//   <id>.json.lock/   held while one record is read-modified-written (lock.ts)
+//   .names.lock/      held while names change: create and rename
+//   .*.tmp            what a killed writer left behind; swept by create after an hour
+// Per-object directories (a container's bundle and logs, a volume's data) belong elsewhere, e.g.
+// `<data>/containers/<id>/`, so that removing or listing one never touches the other.
+//
+// Reads take no lock: every write is an atomic rename, so a reader sees a whole old or whole new record,
+// and `ps -a` over 500 containers is 500 small reads. Writers lock as little as correctness needs:
+// - update and remove lock only their record (a read-modify-write under the lock loses no update);
+// - create and rename also hold the store's names lock, so that checking a name is free and taking it
+//   are one step, even against another process doing the same. Lock order is names, then record.
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ExitCode, SkiffError } from '../errors';
+import { readJson, removeFileDurably, removeStaleTemps, writeJsonAtomic } from './atomic';
+import { isId, isIdPrefix, shortId, stripAlgorithm } from './ids';
+import { type LockOptions, withLock } from './lock';
+
+export type RecordKind = 'container' | 'image' | 'network' | 'volume';
+
+/** What every record has: a full id (64 hex) and, for kinds that have one, a unique name. */
+export interface StoredRecord {
+  id: string;
+  name?: string;
+}
+
+export interface RecordStore<T extends StoredRecord> {
+  readonly dir: string;
+  readonly kind: RecordKind;
+  /** Stores a new record. Its id must be a full id (newId()); its name, when given, must be free. */
+  create(record: T): Promise<T>;
+  /** Docker's lookup: exact id, then exact name, then unique id prefix. Missing → "No such …" error. */
+  get(ref: string): Promise<T>;
+  /** As get, but undefined when nothing matches; an ambiguous prefix is still an error. */
+  find(ref: string): Promise<T | undefined>;
+  /** Read-modify-write under the record's lock: `change` gets the current record and returns the new one
+   * (or mutates it and returns nothing). It must not change id or name; use rename for names. */
+  update(ref: string, change: (current: T) => T | void | Promise<T | void>): Promise<T>;
+  /** Gives the record a new, free name. */
+  rename(ref: string, name: string): Promise<T>;
+  /** Deletes the record and returns it. `guard` runs under the lock on the current record and throws to refuse
+   * (e.g. "cannot remove a running container"), so the check and the removal cannot be split by another command. */
+  remove(ref: string, guard?: (current: T) => void | Promise<void>): Promise<T>;
+  /** Every record, in no particular order. */
+  list(): Promise<T[]>;
+}
+
+export interface RecordStoreOptions {
+  lock?: LockOptions;
+}
+
+/** A name is taken, by another record of the same kind. */
+export class RecordConflictError extends SkiffError {
+  constructor(message: string, exitCode: number, readonly conflictName: string, readonly holderId: string) {
+    super(message, exitCode);
+  }
+}
+
+/** Where records of `kind` live under the data directory. */
+export function recordsDir(dataDir: string, kind: RecordKind): string {
+  return join(dataDir, 'records', `${kind}s`);
+}
+
+const recordFile = /^[0-9a-f]{64}\.json$/;
+const tempMaxAgeMs = 60 * 60 * 1000;
+const readConcurrency = 32;
+
+export function openRecords<T extends StoredRecord>(dir: string, kind: RecordKind, options: RecordStoreOptions = {}): RecordStore<T> {
+  const words = wording[kind];
+  const namesLock = join(dir, '.names');
+  const pathOf = (id: string) => join(dir, `${id}.json`);
+  const write = (record: T, lock: { check(): Promise<void> }) =>
+    writeJsonAtomic(pathOf(record.id), record, { mode: 0o600, beforeCommit: () => lock.check() });
+  let dirReady: Promise<unknown> | undefined;
+  const ensureDir = () => (dirReady ??= mkdir(dir, { recursive: true, mode: 0o700 }));
+
+  const read = (id: string) => readJson<T>(pathOf(id));
+
+  async function ids(): Promise<string[]> {
+    try {
+      return (await readdir(dir)).filter((name) => recordFile.test(name)).map((name) => name.slice(0, -5));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
+  async function list(): Promise<T[]> {
+    const all = await ids();
+    const records: T[] = [];
+    let next = 0;
+    // Bounded parallelism: fast on 500 records without risking EMFILE on a low open-files limit.
+    const worker = async () => {
+      while (next < all.length) {
+        const record = await read(all[next++]);
+        if (record) records.push(record); // Undefined: removed since readdir, which is not an error.
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(readConcurrency, all.length) }, worker));
+    return records;
+  }
+
+  function normalize(ref: string): string {
+    if (kind === 'container' && ref.startsWith('/')) return ref.slice(1); // `docker inspect /web` works too.
+    if (kind === 'image' && ref.startsWith('sha256:')) return stripAlgorithm(ref);
+    return ref;
+  }
+
+  async function find(ref: string): Promise<T | undefined> {
+    const key = normalize(ref);
+    if (!key) return undefined;
+    if (isId(key)) {
+      const exact = await read(key);
+      if (exact) return exact;
+    }
+    const records = await list();
+    const named = records.find((record) => record.name === key);
+    if (named) return named;
+    if (!isIdPrefix(key)) return undefined;
+    const matches = records.filter((record) => record.id.startsWith(key));
+    if (matches.length > 1) throw ambiguous(ref, matches);
+    return matches[0];
+  }
+
+  async function get(ref: string): Promise<T> {
+    const record = await find(ref);
+    if (!record) throw notFound(ref);
+    return record;
+  }
+
+  /** Runs `fn` on the current version of the record `ref` names, under that record's lock. */
+  async function withRecord<R>(ref: string, fn: (current: T, lock: { check(): Promise<void> }) => Promise<R>): Promise<R> {
+    const { id } = await get(ref);
+    return withLock(pathOf(id), async (lock) => {
+      // Read again under the lock: the lock-free lookup may have seen a version that is gone now.
+      const current = await read(id);
+      if (!current) throw notFound(ref);
+      return fn(current, lock);
+    }, options.lock);
+  }
+
+  async function create(record: T): Promise<T> {
+    if (!isId(record.id)) throw new Error(`${words.kind} id "${record.id}" is not a full id`); // A bug, not a user error.
+    if (record.name !== undefined) record = { ...record, name: normalize(record.name) };
+    const name = record.name;
+    if (name === '') throw new SkiffError(`invalid ${words.kind} name: the name is empty`, ExitCode.engine);
+    await ensureDir();
+    return withLock(namesLock, async (lock) => {
+      await removeStaleTemps(dir, tempMaxAgeMs);
+      if (await read(record.id)) throw new Error(`${words.kind} id ${record.id} already exists`);
+      if (name !== undefined) {
+        const holder = (await list()).find((other) => other.name === name);
+        if (holder) throw conflict(name, holder.id, kind === 'container' ? ExitCode.engine : ExitCode.failure);
+      }
+      await write(record, lock);
+      return record;
+    }, options.lock);
+  }
+
+  async function update(ref: string, change: (current: T) => T | void | Promise<T | void>): Promise<T> {
+    return withRecord(ref, async (current, lock) => {
+      const { id, name } = current;
+      const before = JSON.stringify(current);
+      const next = (await change(current)) ?? current;
+      if (next.id !== id || next.name !== name) {
+        throw new Error(`update of ${words.kind} ${shortId(id)} changed its id or name; use rename`); // A bug in the caller.
+      }
+      if (JSON.stringify(next) !== before) await write(next, lock); // Unchanged: spare the fsyncs.
+      return next;
+    });
+  }
+
+  async function rename(ref: string, newName: string): Promise<T> {
+    const name = normalize(newName);
+    if (!name) throw new SkiffError(`invalid ${words.kind} name: the new name is empty`, ExitCode.failure);
+    return withLock(namesLock, async (names) => {
+      const target = await get(ref);
+      if (target.name === name) {
+        throw new SkiffError(`Renaming a ${words.kind} with the same name as its current name`, ExitCode.failure);
+      }
+      const holder = (await list()).find((other) => other.name === name && other.id !== target.id);
+      if (holder) throw conflict(name, holder.id, ExitCode.failure);
+      return withRecord(target.id, async (current, lock) => {
+        const renamed = { ...current, name };
+        await write(renamed, { check: async () => { await names.check(); await lock.check(); } });
+        return renamed;
+      });
+    }, options.lock);
+  }
+
+  async function remove(ref: string, guard?: (current: T) => void | Promise<void>): Promise<T> {
+    return withRecord(ref, async (current, lock) => {
+      await guard?.(current);
+      await lock.check();
+      await removeFileDurably(pathOf(current.id));
+      return current;
+    });
+  }
+
+  function notFound(ref: string): SkiffError {
+    return new SkiffError(words.notFound(ref), ExitCode.failure);
+  }
+
+  function ambiguous(ref: string, matches: T[]): SkiffError {
+    const shown = matches.slice(0, 5).map((record) => shortId(record.id)).join(', ');
+    const more = matches.length > 5 ? ` and ${matches.length - 5} more` : '';
+    return new SkiffError(
+      `multiple IDs found with provided prefix: ${ref} (${words.kind}s ${shown}${more}); ` +
+        `give more characters of the ID, or the ${words.kind} name`,
+      ExitCode.failure,
+    );
+  }
+
+  function conflict(name: string, holderId: string, exitCode: number): RecordConflictError {
+    return new RecordConflictError(words.conflict(name, holderId), exitCode, name, holderId);
+  }
+
+  return { dir, kind, create, get, find, update, rename, remove, list };
+}
+
+interface Wording {
+  kind: string;
+  notFound(ref: string): string;
+  conflict(name: string, holderId: string): string;
+}
+
+/** Docker's own sentences, so that what users and scripts search for still matches. */
+const wording: Record<RecordKind, Wording> = {
+  container: {
+    kind: 'container',
+    notFound: (ref) => `No such container: ${ref}`,
+    conflict: (name, id) =>
+      `Conflict. The container name "/${name}" is already in use by container "${id}". ` +
+      'You have to remove (or rename) that container to be able to reuse that name.',
+  },
+  image: {
+    kind: 'image',
+    notFound: (ref) => `No such image: ${ref}`,
+    conflict: (name, id) =>
+      `Conflict. The image name "${name}" is already in use by image "${id}". ` +
+      'You have to remove (or rename) that image to be able to reuse that name.',
+  },
+  network: {
+    kind: 'network',
+    notFound: (ref) => `network ${ref} not found`,
+    conflict: (name, id) => `network with name ${name} already exists (network ${shortId(id)}); remove it first, or choose another name`,
+  },
+  volume: {
+    kind: 'volume',
+    notFound: (ref) => `No such volume: ${ref}`,
+    conflict: (name, id) =>
+      `Conflict. The volume name "${name}" is already in use by volume "${id}". ` +
+      'You have to remove that volume to be able to reuse that name.',
+  },
+};
