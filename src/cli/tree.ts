@@ -124,8 +124,8 @@ function buildTree(): CommandNode {
   const top: CommandNode[] = [
     ...shortcuts,
     leaf('inspect', { usage: '[OPTIONS] NAME|ID [NAME|ID...]', description: 'Return low-level information on skiff objects', area: 'containers' }),
-    leaf('login', { usage: '[OPTIONS] [SERVER]', description: 'Authenticate to a registry', area: 'images' }),
-    leaf('logout', { usage: '[SERVER]', description: 'Log out from a registry', area: 'images' }),
+    leaf('login', { usage: '[OPTIONS] [SERVER]', description: 'Authenticate to a registry', load: () => import('./auth').then((m) => m.login) }),
+    leaf('logout', { usage: '[SERVER]', description: 'Log out from a registry', load: () => import('./auth').then((m) => m.logout) }),
     leaf('search', { usage: '[OPTIONS] TERM', description: 'Search a registry for images', area: 'images' }),
     leaf('version', { usage: '[OPTIONS]', description: 'Show the skiff version information', load: () => system().then((m) => m.version) }),
     { name: 'compose', usage: 'COMMAND', description: 'Define and run multi-container applications', category: 'management', plannedFor: 'compose' },
