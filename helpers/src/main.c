@@ -27,6 +27,7 @@ static const struct verb verbs[] = {
 	{ "version", version_main, "print the helper's version" },
 	{ "probe", probe_main, "check what the kernel allows this user; one line of JSON" },
 	{ "userns", userns_main, "run a command as root in this user's user and mount namespace" },
+	{ "unpack", unpack_main, "extract one image layer (a tar on stdin) safely into a directory" },
 };
 
 static void usage(FILE *out)

@@ -21,5 +21,6 @@
  */
 int probe_main(int argc, char **argv);
 int userns_main(int argc, char **argv);
+int unpack_main(int argc, char **argv);
 
 #endif
