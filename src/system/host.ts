@@ -540,7 +540,7 @@ function subIdFacts(path: string, text: string | undefined, user: string, uid: n
   return { path, readable: text !== undefined, entries, ranges: subIdRangesFor(entries, { name: user, uid }) };
 }
 
-async function findExecutable(name: string, dirs: string[]): Promise<string | undefined> {
+export async function findExecutable(name: string, dirs: string[]): Promise<string | undefined> {
   for (const dir of dirs) {
     const path = join(dir, name);
     const st = await statOrUndefined(path);
