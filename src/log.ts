@@ -11,11 +11,19 @@ const levels: Record<string, LogType> = {
   panic: 'fatal',
 };
 
+/** Docker's CLI prints warnings as `WARNING: …` on stderr; the other levels get a short tag. */
+const prefixes: Partial<Record<LogType, string>> = { warn: 'WARNING: ', error: 'Error: ', fatal: 'Error: ', debug: 'DEBU ', trace: 'TRAC ' };
+
 export const log: ConsolaInstance = createConsola({
   level: LogLevels.info,
-  stdout: process.stderr,
-  stderr: process.stderr,
-  formatOptions: { date: false, colors: process.stderr.isTTY === true },
+  reporters: [
+    {
+      log(entry) {
+        const text = entry.args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ');
+        process.stderr.write(`${prefixes[entry.type] ?? ''}${text}\n`);
+      },
+    },
+  ],
 });
 
 export function setLogLevel(name: string): void {

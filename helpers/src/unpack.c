@@ -44,7 +44,7 @@
  *     {"entries":N,"bytes":B,"whiteouts":W,"opaque":O,"skippedDevices":S,"warnings":K}
  *
  * N counts the archive's entries (not its pax and long-name headers), B the bytes of
- * regular files, K the warning lines printed on stderr: an xattr in trusted.*, security.*
+ * regular files plus symlink target lengths (Docker's layer size), K the warning lines printed on stderr: an xattr in trusted.*, security.*
  * (except security.capability) or system.* that the filesystem or the namespace refuses
  * (EPERM, EOPNOTSUPP) is skipped with one warning per xattr name, and skipped devices get
  * one summary line. Failures print one line, "skiff-helper: unpack entry "NAME": ...",
@@ -588,6 +588,8 @@ static int create_symlink(struct unpack *u, const struct tar_entry *e, int paren
 	entry_times(e, times);
 	if (utimensat(parent, base, times, AT_SYMLINK_NOFOLLOW) < 0)
 		return error_sys(err, "set times");
+	/* Docker counts a symlink's size (its target's length) in a layer's size: so do we. */
+	u->bytes += strlen(e->linkname);
 	return 0;
 }
 

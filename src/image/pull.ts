@@ -77,7 +77,8 @@ export async function pullImage(options: PullOptions): Promise<PullResult> {
     const ref = tries[tries.length - 1];
     throw new SkiffError(`manifest for ${familiarString(ref)} not found: manifest unknown: the registry ${ref.domain} has no ${ref.digest ? `digest ${ref.digest}` : `tag "${ref.tag}"`} for ${familiarName(ref)}`, exitCode, { cause: lastError });
   }
-  if (lastError instanceof SkiffError && exitCode !== ExitCode.failure) throw new SkiffError(lastError.message, exitCode, { cause: lastError });
+  // Every pull failure is the command's failure: 1 for pull, 125 for run/create, as Docker's CLI exits.
+  if (lastError instanceof SkiffError && lastError.exitCode !== exitCode) throw new SkiffError(lastError.message, exitCode, { cause: lastError });
   throw lastError;
 }
 

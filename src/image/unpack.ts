@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable, Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { SkiffError } from '../errors';
+import { log } from '../log';
 import type { Paths } from '../paths';
 import { createVerifier } from '../storage/content';
 import { helperPath } from '../runtime/helper';
@@ -99,6 +100,10 @@ export async function unpackLayer(source: Readable, options: UnpackOptions): Pro
     throw new SkiffError(`failed to unpack layer ${options.layer}: ${e.message}${helperError ? ` (${helperError})` : ''}`);
   }
   if (code !== 0) throw new SkiffError(`failed to unpack layer ${options.layer}: skiff-helper exited ${code ?? signal}${stderr ? `: ${stderr.trim()}` : ''}`);
+  for (const line of stderr.split('\n')) {
+    const warning = /^skiff-helper: (?:unpack: )?warning: (.*)$/.exec(line.trim());
+    if (warning) log.warn(`layer ${options.layer.replace(/^sha256:/, '').slice(0, 12)}: ${warning[1]}`);
+  }
   try {
     return JSON.parse(stdout.trim().split('\n').pop() ?? '') as UnpackStats;
   } catch {

@@ -24,6 +24,11 @@ export interface FixtureImages {
   multiarch: string;
   /** Debian 12 minbase; only when TestEnv.debian is true. */
   debian?: string;
+  /**
+   * Unpack attacks, { attack: ref }: busybox layer + one malicious layer each (see setup.sh):
+   * dotdot, absolute, symlink-parent, symlink-relative, hardlink, hardlink-dotdot, dir-to-symlink, device.
+   */
+  evil?: Record<string, string>;
 }
 
 export interface TestEnv {

@@ -72,6 +72,19 @@
 #                    (the busybox binary is still the amd64 one: it is for pull tests, not to run)
 #       Cmd ["sh"], Env PATH as busybox.
 #
+#   skiff-test/evil:ATTACK           one image per unpack attack: the busybox layer + ONE malicious layer
+#       (written with Python's tarfile, GNU format, 0:0; GNU tar will not create these). Cmd ["sh"].
+#     (UP below is "../" 16 times: enough to reach / from any layer dir, had it not been confined)
+#     dotdot            UP/tmp/skiff-evil-dotdot           "dotdot\n"    confined: tmp/skiff-evil-dotdot in the layer
+#     absolute          /tmp/skiff-evil-absolute           "absolute\n"  confined: tmp/skiff-evil-absolute in the layer
+#     symlink-parent    escape -> /tmp; escape/skiff-evil-symlink          refused (parent symlink points outside)
+#     symlink-relative  up -> UP/tmp; up/skiff-evil-rel                    refused (relative symlink climbs out)
+#     hardlink          passwd-link: hard link to /etc/passwd              refused (target outside the layer)
+#     hardlink-dotdot   passwd-link: hard link to UP/etc/passwd            refused
+#     dir-to-symlink    d/ (dir); d -> /tmp (replaces it); d/skiff-evil-swap  refused (write through the swap)
+#     device            dev/; dev/evil-null char 1,3 0666; dev/evil-sda block 8,0 0660
+#                                                  rootless: both skipped with one warning, the pull succeeds
+#
 #   skiff-test/debian:bookworm       Debian 12 minbase (debootstrap --variant=minbase), one gzip layer,
 #       /dev /proc /sys empty, apt lists and .debs removed, no /etc/resolv.conf or /etc/hostname,
 #       /etc/apt/sources.list = "deb MIRROR bookworm main". Cmd ["bash"], Env PATH.
@@ -710,6 +723,107 @@ fixture_multiarch() {
   push "oci:$L:multiarch" "$REGISTRY/skiff-test/multiarch:latest" --all
 }
 
+# The attacks of the evil fixture group: one image each (busybox layer + one malicious layer).
+EVIL_ATTACKS=(dotdot absolute symlink-parent symlink-relative hardlink hardlink-dotdot dir-to-symlink device)
+
+# Writes the malicious layer tar of one attack with Python's tarfile: GNU tar refuses to create
+# most of these entries. Same conventions as make_layer_tar (GNU format, mtime, 0:0).
+evil_layer_tar() { # ATTACK OUT
+  python3 - "$1" "$2" "$FIXTURE_MTIME" <<'PY'
+import io, sys, tarfile
+
+attack, out, mtime = sys.argv[1], sys.argv[2], int(sys.argv[3])
+
+def info(name, kind, **kw):
+    t = tarfile.TarInfo(name)
+    t.type = kind
+    t.mtime = mtime
+    t.uid = t.gid = 0
+    t.uname = t.gname = ''
+    t.mode = kw.pop('mode', 0o755 if kind in (tarfile.DIRTYPE, tarfile.SYMTYPE) else 0o644)
+    for k, v in kw.items():
+        setattr(t, k, v)
+    return t
+
+def file(name, text):
+    data = text.encode()
+    t = info(name, tarfile.REGTYPE, size=len(data))
+    return (t, io.BytesIO(data))
+
+def sym(name, target):
+    return (info(name, tarfile.SYMTYPE, linkname=target, mode=0o777), None)
+
+def link(name, target):
+    return (info(name, tarfile.LNKTYPE, linkname=target), None)
+
+def directory(name):
+    return (info(name, tarfile.DIRTYPE), None)
+
+def dev(name, kind, major, minor, mode):
+    return (info(name, kind, devmajor=major, devminor=minor, mode=mode), None)
+
+# Enough ".." to reach / from wherever the layer is unpacked (a data dir deep in a test session).
+UP = '../' * 16
+
+entries = {
+    # Confined as Docker does: lands at tmp/skiff-evil-dotdot inside the layer.
+    'dotdot': [file(UP + 'tmp/skiff-evil-dotdot', 'dotdot\n')],
+    # Confined likewise: lands at tmp/skiff-evil-absolute inside the layer.
+    'absolute': [file('/tmp/skiff-evil-absolute', 'absolute\n')],
+    # Refused: the parent of the file is a symlink that points outside.
+    'symlink-parent': [sym('escape', '/tmp'), file('escape/skiff-evil-symlink', 'symlink\n')],
+    # Refused: the same with a relative symlink that climbs out.
+    'symlink-relative': [sym('up', UP + 'tmp'), file('up/skiff-evil-rel', 'relative\n')],
+    # Refused: hard links to a file outside the layer.
+    'hardlink': [link('passwd-link', '/etc/passwd')],
+    'hardlink-dotdot': [link('passwd-link', UP + 'etc/passwd')],
+    # Refused: a directory replaced by a symlink to outside, then a file written through it.
+    'dir-to-symlink': [directory('d'), sym('d', '/tmp'), file('d/skiff-evil-swap', 'swap\n')],
+    # Rootless: skipped with one warning (a rootless user cannot mknod).
+    'device': [directory('dev'), dev('dev/evil-null', tarfile.CHRTYPE, 1, 3, 0o666),
+               dev('dev/evil-sda', tarfile.BLKTYPE, 8, 0, 0o660)],
+}[attack]
+
+with tarfile.open(out, 'w', format=tarfile.GNU_FORMAT) as tar:
+    for t, data in entries:
+        tar.addfile(t, data)
+
+# Check that the archive holds the names exactly as written (no "/" or ".." stripped).
+with tarfile.open(out) as tar:
+    got = [(m.name, m.type, m.linkname) for m in tar.getmembers()]
+want = [(t.name, t.type, t.linkname) for t, _ in entries]
+if got != want:
+    sys.exit(f'evil layer {attack}: wrote {want} but the archive holds {got}')
+PY
+}
+
+fixture_evil() {
+  local L=$BUILD/oci attack
+  busybox_stage "$BUILD/rootfs"
+  make_layer_tar "$BUILD/rootfs" "$BUILD/busybox.tar"
+  for attack in "${EVIL_ATTACKS[@]}"; do
+    evil_layer_tar "$attack" "$BUILD/$attack.tar" || die "fixture evil: cannot write the $attack layer"
+    oci_new "$L" "$attack"
+    oci_add_layer "$L" "$attack" "$BUILD/busybox.tar" "busybox layer"
+    oci_add_layer "$L" "$attack" "$BUILD/$attack.tar" "malicious layer: $attack"
+    oci_config "$L" "$attack" --config.cmd sh --config.env "$IMAGE_PATH_ENV"
+    push "oci:$L:$attack" "$REGISTRY/skiff-test/evil:$attack"
+  done
+}
+
+evil_refs() {
+  local attack
+  for attack in "${EVIL_ATTACKS[@]}"; do echo "$REGISTRY/skiff-test/evil:$attack"; done
+}
+
+# { "ATTACK": "REF", ... } for env.json's images.evil.
+evil_images_json() {
+  local attack
+  for attack in "${EVIL_ATTACKS[@]}"; do
+    jq -n --arg k "$attack" --arg v "$REGISTRY/skiff-test/evil:$attack" '{ ($k): $v }'
+  done | jq -cs add
+}
+
 # The Debian mirror apt uses (deb822 .sources or one-line .list), for debootstrap.
 debian_mirror() {
   local f uri=
@@ -792,6 +906,9 @@ ensure_fixture busybox "$BUSYBOX_ID" \
   "$REGISTRY/skiff-test/busybox:uncompressed" "$AUTH_REGISTRY/skiff-test/busybox:latest"
 ensure_fixture layers "$BUSYBOX_ID" "$REGISTRY/skiff-test/layers:latest"
 ensure_fixture multiarch "$BUSYBOX_ID" "$REGISTRY/skiff-test/multiarch:latest"
+# The evil group's inputs include its layer writer, which ensure_fixture's stamp does not cover.
+mapfile -t EVIL_REFS < <(evil_refs)
+ensure_fixture evil "$BUSYBOX_ID $(declare -f evil_layer_tar evil_refs | sha256sum | cut -d' ' -f1) ${EVIL_ATTACKS[*]}" "${EVIL_REFS[@]}"
 
 DEBIAN=false
 if [ $ROOT = true ] || [ -f "$DEBIAN_TARBALL" ] || [ -r "$ROOT_DEBIAN_TARBALL" ]; then
@@ -811,7 +928,8 @@ jq -n \
   --arg authUser "$AUTH_USER" --arg authPassword "$AUTH_PASSWORD" \
   --argjson debian "$DEBIAN" --argjson root "$ROOT" \
   --arg noSubidUser "$([ $ROOT = true ] && echo "$NOSUBID_USER")" \
-  --arg stateDir "$STATE" --arg cacheDir "$CACHE" --arg tmpDir "$TMP_BASE" '
+  --arg stateDir "$STATE" --arg cacheDir "$CACHE" --arg tmpDir "$TMP_BASE" \
+  --argjson evil "$(evil_images_json)" '
   def range(s): if s == "" then null else (s | split(":") | { start: (.[0] | tonumber), count: (.[1] | tonumber) }) end;
   {
     user: $user, uid: $uid, gid: $gid, home: $home,
@@ -825,7 +943,8 @@ jq -n \
       authBusybox: "\($authRegistry)/skiff-test/busybox:latest",
       layers: "\($registry)/skiff-test/layers:latest",
       multiarch: "\($registry)/skiff-test/multiarch:latest"
-    } + (if $debian then { debian: "\($registry)/skiff-test/debian:bookworm" } else {} end)),
+    } + (if $debian then { debian: "\($registry)/skiff-test/debian:bookworm" } else {} end)
+      + { evil: $evil }),
     debian: $debian, root: $root,
     noSubidUser: (if $noSubidUser == "" then null else $noSubidUser end),
     stateDir: $stateDir, cacheDir: $cacheDir, tmpDir: $tmpDir

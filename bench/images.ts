@@ -1,0 +1,26 @@
+// Pull benchmarks: skiff pull vs podman pull of the Debian and multi-layer fixtures, image removed before each run.
+import { resolve } from 'node:path';
+import { runCases, type Case } from './harness';
+
+const skiff = process.env.SKIFF ?? resolve(__dirname, '..', '..', 'dist', 'skiff');
+const runs = Number(process.env.RUNS ?? 10);
+const registry = process.env.REGISTRY ?? '127.0.0.1:5000';
+
+function pullCase(name: string, image: string): Case {
+  return {
+    name: `pull ${name}`,
+    skiff: [skiff, 'pull', '-q', image],
+    podman: ['podman', 'pull', '-q', '--tls-verify=false', image],
+    before: {
+      skiff: ['sh', '-c', `${skiff} rmi -f ${image} >/dev/null 2>&1; ${skiff} image prune -af >/dev/null 2>&1; true`],
+      podman: ['sh', '-c', `podman rmi -f ${image} >/dev/null 2>&1; true`],
+    },
+  };
+}
+
+process.stdout.write(
+  runCases([
+    pullCase('debian (61 MB, 1 layer)', `${registry}/skiff-test/debian:bookworm`),
+    pullCase('layers (4 layers)', `${registry}/skiff-test/layers:latest`),
+  ], runs),
+);
