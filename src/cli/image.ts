@@ -67,7 +67,7 @@ async function readConfig(stores: Stores, image: ImageRecord): Promise<Record<st
 export const pull = defineCommand({
   args: {
     'all-tags': { type: 'boolean', alias: 'a', description: 'Download all tagged images in the repository' },
-    'disable-content-trust': { type: 'boolean', description: 'Skip image verification (default true)', default: true },
+    'disable-content-trust': { type: 'boolean', description: 'Skip image verification', default: true },
     platform: { type: 'string', description: 'Set platform if server is multi-platform capable' },
     quiet: { type: 'boolean', alias: 'q', description: 'Suppress verbose output' },
     'tls-verify': { type: 'boolean', description: 'Require HTTPS and verify certificates (default true, except for localhost and insecure registries)' },

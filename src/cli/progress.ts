@@ -9,7 +9,8 @@ export interface ProgressRenderer extends PullProgress {
 
 /** Statuses worth a line when output is not a terminal (Docker prints no byte counts there). */
 const milestones = new Set(['Pulling fs layer', 'Waiting', 'Verifying Checksum', 'Download complete', 'Pull complete', 'Already exists',
-  'Preparing', 'Pushed', 'Layer already exists', 'Mounted from', 'Pushing']);
+  'Preparing', 'Pushed', 'Layer already exists']);
+const isMilestone = (status: string): boolean => milestones.has(status) || status.startsWith('Mounted from ');
 
 function bar(current: number, total: number): string {
   const width = 50;
@@ -39,7 +40,7 @@ export function progressRenderer(stream: NodeJS.WriteStream, options: { quiet?: 
       if (!active) return;
       const line = current !== undefined && total ? `${id}: ${status} ${bar(current, total)}  ${humanSize(current)}/${humanSize(total)}` : `${id}: ${status}`;
       if (!tty) {
-        if (milestones.has(status) && lastStatus.get(id) !== status) stream.write(`${line}\n`);
+        if (isMilestone(status) && lastStatus.get(id) !== status) stream.write(`${line}\n`);
         lastStatus.set(id, status);
         return;
       }

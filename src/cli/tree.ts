@@ -68,7 +68,7 @@ const imageCommands = [
   leaf('ls', { usage: '[OPTIONS] [REPOSITORY[:TAG]]', description: 'List images', aliases: ['list'], shortcut: 'images', load: () => image().then((m) => m.ls) }),
   leaf('prune', { usage: '[OPTIONS]', description: 'Remove unused images', load: () => image().then((m) => m.prune) }),
   leaf('pull', { usage: '[OPTIONS] NAME[:TAG|@DIGEST]', description: 'Download an image from a registry', shortcut: 'pull', load: () => image().then((m) => m.pull) }),
-  leaf('push', { usage: '[OPTIONS] NAME[:TAG]', description: 'Upload an image to a registry', shortcut: 'push', area: 'images' }),
+  leaf('push', { usage: '[OPTIONS] NAME[:TAG]', description: 'Upload an image to a registry', shortcut: 'push', load: () => import('./push').then((m) => m.push) }),
   leaf('rm', { usage: '[OPTIONS] IMAGE [IMAGE...]', description: 'Remove one or more images', aliases: ['remove'], shortcut: 'rmi', load: () => image().then((m) => m.rm) }),
   leaf('save', { usage: '[OPTIONS] IMAGE [IMAGE...]', description: 'Save one or more images to a tar archive (streamed to STDOUT by default)', shortcut: 'save', area: 'images' }),
   leaf('tag', { usage: 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]', description: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', shortcut: 'tag', load: () => image().then((m) => m.tag) }),

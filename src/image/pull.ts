@@ -13,6 +13,7 @@ import {
   type Descriptor, type ImageIndex, type Platform, type RegistryClient,
 } from './registry';
 import type { Stores } from './stores';
+import { mapLimit } from '../util/limit';
 
 declare const SKIFF_VERSION: string;
 
@@ -208,24 +209,3 @@ async function fetchLayer(client: RegistryClient, options: PullOptions, layer: I
 export function shortDigest(digest: string): string {
   return digest.replace(/^sha256:/, '').slice(0, 12);
 }
-
-/** Runs fn over items with at most `limit` at once, keeping the results in order; the first error wins. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  let failed: unknown;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && failed === undefined) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i], i);
-      } catch (err) {
-        failed ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failed !== undefined) throw failed;
-  return results;
-}
-

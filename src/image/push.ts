@@ -6,6 +6,7 @@ import { Transform, type Readable } from 'node:stream';
 import { ExitCode, SkiffError } from '../errors';
 import type { Paths } from '../paths';
 import type { ImageRecord } from '../storage/images';
+import { mapLimit } from '../util/limit';
 import type { PullProgress } from './pull';
 import { familiarName, fullName, parseReference, type Reference } from './reference';
 import type { RegistriesConfig } from './registries';
@@ -204,7 +205,7 @@ async function pushTag(context: TagContext, tag: string, image: ImageRecord): Pr
     }
     return upload;
   };
-  await forEachLimit(shown, options.maxConcurrentUploads ?? 5, async ({ descriptor, id }) => {
+  await mapLimit(shown, options.maxConcurrentUploads ?? 5, async ({ descriptor, id }) => {
     if (isForeign(descriptor)) {
       progress.layer(id, 'Skipped foreign layer');
       return;
@@ -300,22 +301,4 @@ function isForeign(descriptor: Descriptor): boolean {
 
 function shortHex(digest: string): string {
   return digest.replace(/^[a-z0-9]+:/, '').slice(0, 12);
-}
-
-/** Runs fn over items with at most `limit` at once; the first error wins, and no new item starts after it. */
-async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: { error: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && !failed) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (error) {
-        failed ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failed) throw failed.error;
 }
