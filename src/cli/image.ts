@@ -53,6 +53,18 @@ function goTime(iso: string | undefined): string {
   return `${d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '').replace('Z', '')} +0000 UTC`;
 }
 
+async function containersUsing(paths: Paths, imageId: string): Promise<Array<{ id: string; running: boolean }>> {
+  const { containerStore, refresh } = await import('../runtime/containers');
+  const store = containerStore(paths);
+  const out: Array<{ id: string; running: boolean }> = [];
+  for (const record of await store.list()) {
+    if (record.image !== imageId) continue;
+    const seen = await refresh(paths, store, record);
+    out.push({ id: seen.id, running: ['running', 'restarting', 'paused'].includes(seen.state.Status) });
+  }
+  return out;
+}
+
 async function readConfig(stores: Stores, image: ImageRecord): Promise<Record<string, unknown>> {
   try {
     return JSON.parse((await stores.content.readBuffer(image.configDigest)).toString('utf8')) as Record<string, unknown>;
@@ -247,13 +259,13 @@ export const rm = defineCommand({
   },
   minArgs: 1,
   async run(ctx) {
-    const { stores } = open(ctx);
+    const { paths, stores } = open(ctx);
     const force = ctx.flags.force === true;
     let failed = false;
     let removedAny = false;
     for (const name of ctx.args) {
       try {
-        for (const line of await removeImage(stores, name, force)) process.stdout.write(`${line}\n`);
+        for (const line of await removeImage(stores, name, force, paths)) process.stdout.write(`${line}\n`);
         removedAny = true;
       } catch (err) {
         failed = true;
@@ -265,7 +277,7 @@ export const rm = defineCommand({
   },
 });
 
-async function removeImage(stores: Stores, name: string, force: boolean): Promise<string[]> {
+async function removeImage(stores: Stores, name: string, force: boolean, paths?: Paths): Promise<string[]> {
   const image = await stores.images.find(name);
   if (!image) {
     let shown = name;
@@ -275,17 +287,34 @@ async function removeImage(stores: Stores, name: string, force: boolean): Promis
     } catch { /* not a reference: show as typed */ }
     throw new SkiffError(`No such image: ${shown}`, ExitCode.failure);
   }
-  const lines: string[] = [];
   const full = fullReference(name);
-  if (full && (image.repoTags.includes(full) || image.repoDigests.includes(full))) {
-    // Removing a name removes only that name while the image keeps other tags.
-    if (image.repoTags.some((t) => t !== full)) {
-      await stores.images.untag(full);
-      return [`Untagged: ${familiarString(parseReference(full))}`];
-    }
-  } else if (image.repoTags.length > 1 && !force) {
+  const byName = full !== undefined && (image.repoTags.includes(full) || image.repoDigests.includes(full));
+  // Removing a name removes only that name while the image keeps other tags.
+  if (byName && image.repoTags.some((t) => t !== full)) {
+    await stores.images.untag(full!);
+    return [`Untagged: ${familiarString(parseReference(full!))}`];
+  }
+  if (!byName && image.repoTags.length > 1 && !force) {
     throw new SkiffError(`conflict: unable to delete ${shortId(image.id)} (must be forced) - image is referenced in multiple repositories`, ExitCode.failure);
   }
+  // Containers keep their image (and so its layers) alive, as in Docker.
+  const users = paths ? await containersUsing(paths, image.id) : [];
+  if (users.length > 0) {
+    const running = users.find((u) => u.running);
+    if (running) throw new SkiffError(`conflict: unable to delete ${shortId(image.id)} (cannot be forced) - image is being used by running container ${running.id.slice(0, 12)}`, ExitCode.failure);
+    if (!force) {
+      throw new SkiffError(byName
+        ? `conflict: unable to remove repository reference "${name}" (must force) - container ${users[0].id.slice(0, 12)} is using its referenced image ${shortId(image.id)}`
+        : `conflict: unable to delete ${shortId(image.id)} (must be forced) - image is being used by stopped container ${users[0].id.slice(0, 12)}`, ExitCode.failure);
+    }
+    const lines: string[] = [];
+    for (const ref of [...image.repoTags, ...image.repoDigests]) {
+      await stores.images.untag(ref);
+      lines.push(`Untagged: ${familiarString(parseReference(ref))}`);
+    }
+    return lines;
+  }
+  const lines: string[] = [];
   const removed = await stores.images.remove(image.id);
   for (const tag of removed.repoTags) lines.push(`Untagged: ${familiarString(parseReference(tag))}`);
   for (const digest of removed.repoDigests) lines.push(`Untagged: ${familiarString(parseReference(digest))}`);
@@ -451,7 +480,7 @@ export const prune = defineCommand({
   },
   maxArgs: 0,
   async run(ctx) {
-    const { stores } = open(ctx);
+    const { paths, stores } = open(ctx);
     const all = ctx.flags.all === true;
     const warning = all
       ? 'WARNING! This will remove all images without at least one container associated to them.'
@@ -459,7 +488,10 @@ export const prune = defineCommand({
     if (!ctx.flags.force && !(await confirm(`${warning}\nAre you sure you want to continue?`))) return 0;
     const images = (await stores.images.list()).filter((i) => all || i.repoTags.length === 0);
     const lines: string[] = [];
-    for (const image of images) lines.push(...(await removeImage(stores, image.id, true)));
+    for (const image of images) {
+      if ((await containersUsing(paths, image.id)).length > 0) continue;
+      lines.push(...(await removeImage(stores, image.id, true, paths)));
+    }
     const freed = await stores.gc();
     if (lines.length > 0) process.stdout.write(`Deleted Images:\n${lines.map((l) => l.replace(/^Deleted: /, 'deleted: ').replace(/^Untagged: /, 'untagged: ')).join('\n')}\n\n`);
     process.stdout.write(`Total reclaimed space: ${humanSize(freed.bytes)}\n`);

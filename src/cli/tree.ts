@@ -30,33 +30,35 @@ function leaf(name: string, spec: LeafSpec): CommandNode & { shortcut?: string }
 
 const system = (): Promise<typeof import('./system')> => import('./system');
 const image = (): Promise<typeof import('./image')> => import('./image');
+const container = (): Promise<typeof import('./container')> => import('./container');
 
 const containerCommands = [
-  leaf('attach', { usage: '[OPTIONS] CONTAINER', description: 'Attach local standard input, output, and error streams to a running container', shortcut: 'attach', area: 'containers' }),
+  leaf('attach', { usage: '[OPTIONS] CONTAINER', description: 'Attach local standard input, output, and error streams to a running container', shortcut: 'attach', load: () => container().then((m) => m.attachCmd) }),
   leaf('commit', { usage: '[OPTIONS] CONTAINER [REPOSITORY[:TAG]]', description: "Create a new image from a container's changes", shortcut: 'commit', area: 'volumes' }),
   leaf('cp', { usage: '[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-', description: 'Copy files/folders between a container and the local filesystem', shortcut: 'cp', area: 'volumes' }),
-  leaf('create', { usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]', description: 'Create a new container', shortcut: 'create', area: 'containers' }),
+  leaf('create', { usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]', description: 'Create a new container', shortcut: 'create', load: () => container().then((m) => m.createCmd) }),
   leaf('diff', { usage: 'CONTAINER', description: "Inspect changes to files or directories on a container's filesystem", shortcut: 'diff', area: 'volumes' }),
-  leaf('exec', { usage: '[OPTIONS] CONTAINER COMMAND [ARG...]', description: 'Execute a command in a running container', shortcut: 'exec', area: 'containers' }),
+  leaf('exec', { usage: '[OPTIONS] CONTAINER COMMAND [ARG...]', description: 'Execute a command in a running container', shortcut: 'exec', load: () => container().then((m) => m.exec) }),
   leaf('export', { usage: '[OPTIONS] CONTAINER', description: "Export a container's filesystem as a tar archive", shortcut: 'export', area: 'volumes' }),
-  leaf('inspect', { usage: '[OPTIONS] CONTAINER [CONTAINER...]', description: 'Display detailed information on one or more containers', area: 'containers' }),
-  leaf('kill', { usage: '[OPTIONS] CONTAINER [CONTAINER...]', description: 'Kill one or more running containers', shortcut: 'kill', area: 'containers' }),
-  leaf('logs', { usage: '[OPTIONS] CONTAINER', description: 'Fetch the logs of a container', shortcut: 'logs', area: 'containers' }),
-  leaf('ls', { usage: '[OPTIONS]', description: 'List containers', aliases: ['list', 'ps'], shortcut: 'ps', area: 'containers' }),
+  leaf('inspect', { usage: '[OPTIONS] CONTAINER [CONTAINER...]', description: 'Display detailed information on one or more containers', load: () => container().then((m) => m.inspect) }),
+  leaf('kill', { usage: '[OPTIONS] CONTAINER [CONTAINER...]', description: 'Kill one or more running containers', shortcut: 'kill', load: () => container().then((m) => m.kill) }),
+  leaf('logs', { usage: '[OPTIONS] CONTAINER', description: 'Fetch the logs of a container', shortcut: 'logs', load: () => container().then((m) => m.logs) }),
+  leaf('ls', { usage: '[OPTIONS]', description: 'List containers', aliases: ['list', 'ps'], shortcut: 'ps', load: () => container().then((m) => m.ps) }),
   leaf('pause', { usage: 'CONTAINER [CONTAINER...]', description: 'Pause all processes within one or more containers', shortcut: 'pause', area: 'resource limits' }),
-  leaf('port', { usage: 'CONTAINER [PRIVATE_PORT[/PROTO]]', description: 'List port mappings or a specific mapping for the container', shortcut: 'port', area: 'networking' }),
-  leaf('prune', { usage: '[OPTIONS]', description: 'Remove all stopped containers', area: 'containers' }),
-  leaf('rename', { usage: 'CONTAINER NEW_NAME', description: 'Rename a container', shortcut: 'rename', area: 'containers' }),
-  leaf('restart', { usage: '[OPTIONS] CONTAINER [CONTAINER...]', description: 'Restart one or more containers', shortcut: 'restart', area: 'containers' }),
-  leaf('rm', { usage: '[OPTIONS] CONTAINER [CONTAINER...]', description: 'Remove one or more containers', aliases: ['remove'], shortcut: 'rm', area: 'containers' }),
-  leaf('run', { usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]', description: 'Create and run a new container from an image', shortcut: 'run', area: 'containers' }),
-  leaf('start', { usage: '[OPTIONS] CONTAINER [CONTAINER...]', description: 'Start one or more stopped containers', shortcut: 'start', area: 'containers' }),
+  leaf('port', { usage: 'CONTAINER [PRIVATE_PORT[/PROTO]]', description: 'List port mappings or a specific mapping for the container', shortcut: 'port', load: () => container().then((m) => m.port) }),
+  leaf('prune', { usage: '[OPTIONS]', description: 'Remove all stopped containers', load: () => container().then((m) => m.prune) }),
+  leaf('rename', { usage: 'CONTAINER NEW_NAME', description: 'Rename a container', shortcut: 'rename', load: () => container().then((m) => m.rename) }),
+  leaf('restart', { usage: '[OPTIONS] CONTAINER [CONTAINER...]', description: 'Restart one or more containers', shortcut: 'restart', load: () => container().then((m) => m.restart) }),
+  leaf('rm', { usage: '[OPTIONS] CONTAINER [CONTAINER...]', description: 'Remove one or more containers', aliases: ['remove'], shortcut: 'rm', load: () => container().then((m) => m.rm) }),
+  leaf('run', { usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]', description: 'Create and run a new container from an image', shortcut: 'run', load: () => container().then((m) => m.run) }),
+  leaf('start', { usage: '[OPTIONS] CONTAINER [CONTAINER...]', description: 'Start one or more stopped containers', shortcut: 'start', load: () => container().then((m) => m.startCmd) }),
   leaf('stats', { usage: '[OPTIONS] [CONTAINER...]', description: 'Display a live stream of container(s) resource usage statistics', shortcut: 'stats', area: 'resource limits' }),
-  leaf('stop', { usage: '[OPTIONS] CONTAINER [CONTAINER...]', description: 'Stop one or more running containers', shortcut: 'stop', area: 'containers' }),
-  leaf('top', { usage: 'CONTAINER [ps OPTIONS]', description: 'Display the running processes of a container', shortcut: 'top', area: 'containers' }),
+  leaf('stop', { usage: '[OPTIONS] CONTAINER [CONTAINER...]', description: 'Stop one or more running containers', shortcut: 'stop', load: () => container().then((m) => m.stop) }),
+  leaf('top', { usage: 'CONTAINER [ps OPTIONS]', description: 'Display the running processes of a container', shortcut: 'top', load: () => container().then((m) => m.top) }),
   leaf('unpause', { usage: 'CONTAINER [CONTAINER...]', description: 'Unpause all processes within one or more containers', shortcut: 'unpause', area: 'resource limits' }),
   leaf('update', { usage: '[OPTIONS] CONTAINER [CONTAINER...]', description: 'Update configuration of one or more containers', shortcut: 'update', area: 'resource limits' }),
-  leaf('wait', { usage: 'CONTAINER [CONTAINER...]', description: 'Block until one or more containers stop, then print their exit codes', shortcut: 'wait', area: 'containers' }),
+  leaf('wait', { usage: 'CONTAINER [CONTAINER...]', description: 'Block until one or more containers stop, then print their exit codes', shortcut: 'wait', load: () => container().then((m) => m.wait) }),
+  leaf('cleanup', { usage: 'CONTAINER', description: 'Record a container\'s exit and apply --rm (called by the monitor)', hidden: true, load: () => container().then((m) => m.cleanup) }),
 ];
 
 const imageCommands = [
@@ -124,7 +126,7 @@ function buildTree(): CommandNode {
   const common = new Set(['run', 'exec', 'ps', 'build', 'pull', 'push', 'images', 'login', 'logout', 'search', 'version', 'info']);
   const top: CommandNode[] = [
     ...shortcuts,
-    leaf('inspect', { usage: '[OPTIONS] NAME|ID [NAME|ID...]', description: 'Return low-level information on skiff objects', area: 'containers' }),
+    leaf('inspect', { usage: '[OPTIONS] NAME|ID [NAME|ID...]', description: 'Return low-level information on skiff objects', load: () => import('./inspect').then((m) => m.inspect) }),
     leaf('login', { usage: '[OPTIONS] [SERVER]', description: 'Authenticate to a registry', load: () => import('./auth').then((m) => m.login) }),
     leaf('logout', { usage: '[SERVER]', description: 'Log out from a registry', load: () => import('./auth').then((m) => m.logout) }),
     leaf('search', { usage: '[OPTIONS] TERM', description: 'Search a registry for images', area: 'images' }),

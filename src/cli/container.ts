@@ -1,0 +1,1007 @@
+// Container lifecycle commands: create, run, start, stop, kill, rm, ps, inspect, wait, logs, cleanup.
+import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ArgsDef } from 'citty';
+import { defineCommand, type CommandContext } from './command';
+import { ExitCode, SkiffError } from '../errors';
+import { resolvePaths, type Paths } from '../paths';
+import { formatInspect, formatList } from './format';
+import { createdSince, humanDuration, humanSize } from './format/units';
+import { progressRenderer } from './progress';
+import { pullImage } from '../image/pull';
+import { loadRegistriesConfig } from '../image/registries';
+import { parsePlatform } from '../image/registry';
+import { openStores, type Stores } from '../image/stores';
+import type { ImageRecord } from '../storage/images';
+import { createContainer } from '../runtime/create';
+import {
+  containerDir, containerRunDir, containerStore, logPath, readExit, refresh, removeContainerDirs, statusText, zeroTime,
+  type ContainerRecord,
+} from '../runtime/containers';
+import { attach, startMonitor } from '../runtime/monitor';
+import { spawnInUserNamespace } from '../runtime/userns';
+import type { RecordStore } from '../storage/records';
+
+interface Ctx {
+  paths: Paths;
+  stores: Stores;
+  containers: RecordStore<ContainerRecord>;
+}
+
+function open(ctx: CommandContext): Ctx {
+  const paths = resolvePaths(ctx.globals);
+  return { paths, stores: openStores(paths), containers: containerStore(paths) };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------
+// create / run
+
+const createArgs: ArgsDef = {
+  'add-host': { type: 'string', valueHint: 'list', description: 'Add a custom host-to-IP mapping (host:ip)' },
+  cidfile: { type: 'string', description: 'Write the container ID to the file' },
+  entrypoint: { type: 'string', description: 'Overwrite the default ENTRYPOINT of the image' },
+  env: { type: 'string', alias: 'e', valueHint: 'list', description: 'Set environment variables' },
+  'env-file': { type: 'string', valueHint: 'list', description: 'Read in a file of environment variables' },
+  hostname: { type: 'string', alias: 'h', description: 'Container host name' },
+  init: { type: 'boolean', description: 'Run an init inside the container that forwards signals and reaps processes' },
+  interactive: { type: 'boolean', alias: 'i', description: 'Keep STDIN open even if not attached' },
+  label: { type: 'string', alias: 'l', valueHint: 'list', description: 'Set meta data on a container' },
+  'log-driver': { type: 'string', description: 'Logging driver for the container' },
+  'log-opt': { type: 'string', valueHint: 'list', description: 'Log driver options' },
+  name: { type: 'string', description: 'Assign a name to the container' },
+  network: { type: 'string', description: 'Connect a container to a network (default, none, host)' },
+  platform: { type: 'string', description: 'Set platform if server is multi-platform capable' },
+  pull: { type: 'string', description: 'Pull image before running ("always", "missing", "never")', default: 'missing' },
+  'read-only': { type: 'boolean', description: "Mount the container's root filesystem as read only" },
+  restart: { type: 'string', description: 'Restart policy to apply when a container exits', default: 'no' },
+  rm: { type: 'boolean', description: 'Automatically remove the container and its associated anonymous volumes when it exits' },
+  'stop-signal': { type: 'string', description: 'Signal to stop the container' },
+  'stop-timeout': { type: 'string', valueHint: 'int', description: 'Timeout (in seconds) to stop a container' },
+  'tls-verify': { type: 'boolean', description: 'Require HTTPS and verify certificates when pulling' },
+  tty: { type: 'boolean', alias: 't', description: 'Allocate a pseudo-TTY' },
+  ulimit: { type: 'string', valueHint: 'ulimit', description: 'Ulimit options' },
+  user: { type: 'string', alias: 'u', description: 'Username or UID (format: <name|uid>[:<group|gid>])' },
+  workdir: { type: 'string', alias: 'w', description: 'Working directory inside the container' },
+};
+
+const runArgs: ArgsDef = {
+  ...createArgs,
+  detach: { type: 'boolean', alias: 'd', description: 'Run container in background and print container ID' },
+  'detach-keys': { type: 'string', description: 'Override the key sequence for detaching a container' },
+  'sig-proxy': { type: 'boolean', description: 'Proxy received signals to the process', default: true },
+};
+
+/** The image for create/run, pulled as --pull says; pull output goes to stderr as Docker's run does. */
+async function imageFor(c: Ctx, name: string, ctx: CommandContext): Promise<ImageRecord> {
+  const policy = String(ctx.flags.pull ?? 'missing');
+  if (!['always', 'missing', 'never'].includes(policy)) throw new SkiffError(`invalid pull option: '${policy}': must be one of "always", "missing" or "never"`);
+  const local = policy === 'always' ? undefined : await c.stores.images.find(name);
+  if (local) return local;
+  if (policy === 'never') throw new SkiffError(`No such image: ${name}`, ExitCode.engine);
+  if (policy === 'missing') process.stderr.write(`Unable to find image '${name.includes(':') || name.includes('@') ? name : `${name}:latest`}' locally\n`);
+  const progress = progressRenderer(process.stderr);
+  const result = await pullImage({
+    paths: c.paths,
+    stores: c.stores,
+    config: await loadRegistriesConfig(c.paths.config),
+    name,
+    platform: typeof ctx.flags.platform === 'string' ? parsePlatform(ctx.flags.platform, { exitCode: ExitCode.engine }) : undefined,
+    tlsVerify: ctx.flags['tls-verify'] as boolean | undefined,
+    progress,
+    exitCode: ExitCode.engine,
+  });
+  progress.done();
+  process.stderr.write(`Digest: ${result.digest}\nStatus: Downloaded newer image for ${name}\n`);
+  return result.image;
+}
+
+async function create(c: Ctx, ctx: CommandContext): Promise<ContainerRecord> {
+  const [imageName, ...command] = ctx.args;
+  const image = await imageFor(c, imageName, ctx);
+  const record = await createContainer({ paths: c.paths, stores: c.stores, image, imageName, command, flags: ctx.flags });
+  if (typeof ctx.flags.cidfile === 'string') {
+    try {
+      writeFileSync(ctx.flags.cidfile, record.id, { flag: 'wx' });
+    } catch (err) {
+      throw new SkiffError(`Container ID file found, make sure the other container isn't running or delete ${ctx.flags.cidfile}: ${(err as Error).message}`);
+    }
+  }
+  return record;
+}
+
+/** Starts a created or exited container under its monitor and records it running. */
+async function start(c: Ctx, record: ContainerRecord, attachFirst: boolean): Promise<ContainerRecord> {
+  await import('node:fs/promises').then((fs) => fs.rm(join(containerRunDir(c.paths, record.id), 'stop'), { force: true }));
+  const started = await startMonitor(c.paths, record, { attach: attachFirst });
+  return c.containers.update(record.id, (r) => {
+    r.state = { ...r.state, Status: 'running', Pid: started.pid, MonitorPid: started.monitorPid, StartedAt: new Date().toISOString(), ExitCode: 0, Error: '' };
+  });
+}
+
+/** Relays a foreground container's stdio until it exits; returns its exit code. */
+async function attachForeground(c: Ctx, record: ContainerRecord, opts: { stdin: boolean; tty: boolean; sigProxy: boolean }): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const finish = (code: number): void => {
+      if (done) return;
+      done = true;
+      if (opts.tty && process.stdin.isTTY) process.stdin.setRawMode(false);
+      process.stdin.pause();
+      for (const sig of proxied) process.removeListener(sig, forward);
+      resolve(code);
+    };
+    const proxied: NodeJS.Signals[] = opts.sigProxy && !opts.tty ? ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] : [];
+    const forward = (sig: NodeJS.Signals): void => {
+      void signalContainer(c.paths, record, sig).catch(() => undefined);
+    };
+    attach(c.paths, record.id, {
+      stdout: (d) => process.stdout.write(d),
+      stderr: (d) => process.stderr.write(d),
+      exit: (code) => finish(code),
+      closed: () => {
+        // No exit frame: ask the record (the monitor may have died).
+        void (async () => {
+          const exit = await readExit(c.paths, record.id);
+          finish(exit?.exitCode ?? 125);
+        })();
+      },
+    }).then((a) => {
+      for (const sig of proxied) process.on(sig, forward);
+      if (opts.tty && process.stdout.isTTY) {
+        a.resize(process.stdout.rows, process.stdout.columns);
+        process.stdout.on('resize', () => a.resize(process.stdout.rows, process.stdout.columns));
+      }
+      if (opts.stdin) {
+        if (opts.tty && process.stdin.isTTY) process.stdin.setRawMode(true);
+        let escape = false;
+        process.stdin.on('data', (d: Buffer) => {
+          // ctrl-p ctrl-q detaches, as Docker's default detach keys.
+          if (opts.tty) {
+            if (escape && d[0] === 0x11) {
+              a.detach();
+              process.stderr.write('\r\nread escape sequence\r\n');
+              finish(0);
+              return;
+            }
+            escape = d[d.length - 1] === 0x10;
+          }
+          a.sendStdin(d);
+        });
+        process.stdin.on('end', () => a.closeStdin());
+        process.stdin.resume();
+      }
+    }, reject);
+  });
+}
+
+export const createCmd = defineCommand({
+  args: createArgs,
+  interspersed: false,
+  minArgs: 1,
+  async run(ctx) {
+    const c = open(ctx);
+    const record = await create(c, ctx).catch(rethrowAs125);
+    process.stdout.write(`${record.id}\n`);
+  },
+});
+
+function rethrowAs125(err: unknown): never {
+  if (err instanceof SkiffError && err.exitCode === ExitCode.failure) throw new SkiffError(err.message, ExitCode.engine, { cause: err });
+  throw err;
+}
+
+export const run = defineCommand({
+  args: runArgs,
+  interspersed: false,
+  minArgs: 1,
+  async run(ctx) {
+    const c = open(ctx);
+    const detach = ctx.flags.detach === true;
+    const record = await create(c, ctx).catch(rethrowAs125);
+    if (detach) {
+      await start(c, record, false).catch(async (err) => {
+        await removeAfterFailedStart(c, record);
+        throw err;
+      });
+      process.stdout.write(`${record.id}\n`);
+      return 0;
+    }
+    let running: ContainerRecord;
+    try {
+      running = await start(c, record, true);
+    } catch (err) {
+      await removeAfterFailedStart(c, record);
+      throw err;
+    }
+    return attachForeground(c, running, { stdin: ctx.flags.interactive === true, tty: ctx.flags.tty === true, sigProxy: ctx.flags['sig-proxy'] !== false });
+  },
+});
+
+/** A container whose process never started is recorded as exited with the start error (removed with --rm). */
+async function removeAfterFailedStart(c: Ctx, record: ContainerRecord): Promise<void> {
+  if (record.hostConfig.AutoRemove) {
+    await c.containers.remove(record.id).catch(() => undefined);
+    await removeContainerDirs(c.paths, record.id).catch(() => undefined);
+    return;
+  }
+  await c.containers.update(record.id, (r) => {
+    r.state = { ...r.state, Status: 'exited', ExitCode: 128, FinishedAt: new Date().toISOString() };
+  }).catch(() => undefined);
+}
+
+export const startCmd = defineCommand({
+  args: {
+    attach: { type: 'boolean', alias: 'a', description: 'Attach STDOUT/STDERR and forward signals' },
+    'detach-keys': { type: 'string', description: 'Override the key sequence for detaching a container' },
+    interactive: { type: 'boolean', alias: 'i', description: "Attach container's STDIN" },
+  },
+  minArgs: 1,
+  async run(ctx) {
+    const c = open(ctx);
+    const attachIt = ctx.flags.attach === true || ctx.flags.interactive === true;
+    if (attachIt && ctx.args.length > 1) throw new SkiffError('you cannot start and attach multiple containers at once', ExitCode.failure);
+    let failed = false;
+    for (const name of ctx.args) {
+      try {
+        let record = await refresh(c.paths, c.containers, await c.containers.get(name));
+        if (record.state.Status === 'running' || record.state.Status === 'restarting') {
+          if (!attachIt) process.stdout.write(`${name}\n`);
+          continue;
+        }
+        record = await start(c, record, attachIt);
+        if (attachIt) {
+          return attachForeground(c, record, { stdin: ctx.flags.interactive === true, tty: record.config.Tty, sigProxy: true });
+        }
+        process.stdout.write(`${name}\n`);
+      } catch (err) {
+        failed = true;
+        process.stderr.write(`Error response from daemon: ${(err as Error).message}\n`);
+        if (ctx.args.length === 1 && err instanceof SkiffError && err.exitCode !== ExitCode.failure) return err.exitCode === 127 || err.exitCode === 126 ? err.exitCode : 1;
+      }
+    }
+    if (failed) process.stderr.write('Error: failed to start containers: ' + ctx.args.join(', ') + '\n');
+    return failed ? ExitCode.failure : 0;
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// signals, stop, kill, wait
+
+const signalNumbers: Record<string, number> = {
+  HUP: 1, INT: 2, QUIT: 3, ILL: 4, TRAP: 5, ABRT: 6, BUS: 7, FPE: 8, KILL: 9, USR1: 10, SEGV: 11, USR2: 12, PIPE: 13,
+  ALRM: 14, TERM: 15, STKFLT: 16, CHLD: 17, CONT: 18, STOP: 19, TSTP: 20, TTIN: 21, TTOU: 22, URG: 23, XCPU: 24,
+  XFSZ: 25, VTALRM: 26, PROF: 27, WINCH: 28, IO: 29, PWR: 30, SYS: 31,
+};
+
+/** SIGTERM, TERM, term or 15 → 'SIGTERM'. */
+export function parseSignal(text: string): NodeJS.Signals {
+  const t = text.toUpperCase().replace(/^SIG/, '');
+  if (/^\d+$/.test(t)) {
+    const name = Object.keys(signalNumbers).find((k) => signalNumbers[k] === Number(t));
+    if (name) return `SIG${name}` as NodeJS.Signals;
+  } else if (t in signalNumbers) {
+    return `SIG${t}` as NodeJS.Signals;
+  }
+  throw new SkiffError(`Invalid signal: ${text}`, ExitCode.failure);
+}
+
+/**
+ * Sends a signal to the container's process. Processes running as another id inside the container
+ * belong to a subordinate uid the user cannot signal directly: then it is sent from inside the namespace.
+ */
+async function signalContainer(paths: Paths, record: ContainerRecord, sig: NodeJS.Signals): Promise<void> {
+  try {
+    process.kill(record.state.Pid, sig);
+    return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+  }
+  const child = await spawnInUserNamespace(paths, ['kill', '-s', sig.replace(/^SIG/, ''), String(record.state.Pid)], { stdio: 'ignore' });
+  await new Promise((done) => child.on('close', done));
+}
+
+async function waitForExit(c: Ctx, record: ContainerRecord, timeoutMs: number): Promise<ContainerRecord | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const current = await c.containers.find(record.id);
+    if (!current) return undefined;
+    const seen = await refresh(c.paths, c.containers, current);
+    if (seen.state.Status !== 'running' && seen.state.Status !== 'paused') {
+      // Give the monitor's cleanup a moment to record the exit, so the caller reads the final state.
+      if (seen.state.Status === 'restarting' && Date.now() < deadline) {
+        await sleep(50);
+        continue;
+      }
+      return seen;
+    }
+    if (Date.now() >= deadline) return seen;
+    await sleep(50);
+  }
+}
+
+async function stopContainer(c: Ctx, record: ContainerRecord, timeoutSeconds: number | undefined, signal?: string): Promise<void> {
+  record = await refresh(c.paths, c.containers, record);
+  if (record.state.Status !== 'running' && record.state.Status !== 'restarting' && record.state.Status !== 'paused') return;
+  // The marker tells the monitor not to restart what the user stopped.
+  writeFileSync(join(containerRunDir(c.paths, record.id), 'stop'), '');
+  const timeout = timeoutSeconds ?? record.config.StopTimeout ?? 10;
+  if (record.state.Status === 'running') {
+    await signalContainer(c.paths, record, parseSignal(signal ?? record.config.StopSignal ?? 'SIGTERM')).catch(() => undefined);
+    const after = await waitForExit(c, record, Math.max(0, timeout) * 1000);
+    if (after && after.state.Status === 'running') await signalContainer(c.paths, after, 'SIGKILL').catch(() => undefined);
+  }
+  await waitForExit(c, record, 10_000);
+}
+
+const timeArg: ArgsDef = {
+  signal: { type: 'string', alias: 's', description: 'Signal to send to the container' },
+  time: { type: 'string', alias: 't', valueHint: 'int', description: 'Seconds to wait before killing the container' },
+};
+
+export const stop = defineCommand({
+  args: timeArg,
+  minArgs: 1,
+  async run(ctx) {
+    const c = open(ctx);
+    let failed = false;
+    await Promise.all(ctx.args.map(async (name) => {
+      try {
+        await stopContainer(c, await c.containers.get(name), ctx.flags.time as number | undefined, ctx.flags.signal as string | undefined);
+        process.stdout.write(`${name}\n`);
+      } catch (err) {
+        failed = true;
+        process.stderr.write(`Error response from daemon: ${(err as Error).message}\n`);
+      }
+    }));
+    return failed ? ExitCode.failure : 0;
+  },
+});
+
+export const restart = defineCommand({
+  args: timeArg,
+  minArgs: 1,
+  async run(ctx) {
+    const c = open(ctx);
+    let failed = false;
+    for (const name of ctx.args) {
+      try {
+        const record = await c.containers.get(name);
+        await stopContainer(c, record, ctx.flags.time as number | undefined, ctx.flags.signal as string | undefined);
+        await start(c, await c.containers.get(record.id), false);
+        process.stdout.write(`${name}\n`);
+      } catch (err) {
+        failed = true;
+        process.stderr.write(`Error response from daemon: ${(err as Error).message}\n`);
+      }
+    }
+    return failed ? ExitCode.failure : 0;
+  },
+});
+
+export const kill = defineCommand({
+  args: { signal: { type: 'string', alias: 's', description: 'Signal to send to the container', default: 'KILL' } },
+  minArgs: 1,
+  async run(ctx) {
+    const c = open(ctx);
+    const sig = parseSignal(String(ctx.flags.signal));
+    let failed = false;
+    for (const name of ctx.args) {
+      try {
+        const record = await refresh(c.paths, c.containers, await c.containers.get(name));
+        if (record.state.Status !== 'running') throw new SkiffError(`Cannot kill container: ${name}: Container ${record.id} is not running`, ExitCode.failure);
+        if (sig === 'SIGKILL' || sig === 'SIGTERM' || sig === 'SIGINT') writeFileSync(join(containerRunDir(c.paths, record.id), 'stop'), '');
+        await signalContainer(c.paths, record, sig);
+        process.stdout.write(`${name}\n`);
+      } catch (err) {
+        failed = true;
+        process.stderr.write(`Error response from daemon: ${(err as Error).message}\n`);
+      }
+    }
+    return failed ? ExitCode.failure : 0;
+  },
+});
+
+export const wait = defineCommand({
+  minArgs: 1,
+  async run(ctx) {
+    const c = open(ctx);
+    let failed = false;
+    for (const name of ctx.args) {
+      try {
+        const record = await c.containers.get(name);
+        let seen = await refresh(c.paths, c.containers, record);
+        while (seen.state.Status === 'running' || seen.state.Status === 'restarting' || seen.state.Status === 'paused' || seen.state.Status === 'created') {
+          if (seen.state.Status === 'created') {
+            await sleep(100);
+          } else {
+            const after = await waitForExit(c, seen, 3_600_000);
+            if (!after) throw new SkiffError(`No such container: ${name}`, ExitCode.failure);
+            seen = after;
+            continue;
+          }
+          const again = await c.containers.find(record.id);
+          if (!again) throw new SkiffError(`No such container: ${name}`, ExitCode.failure);
+          seen = await refresh(c.paths, c.containers, again);
+        }
+        process.stdout.write(`${seen.state.ExitCode}\n`);
+      } catch (err) {
+        failed = true;
+        process.stderr.write(`Error response from daemon: ${(err as Error).message}\n`);
+      }
+    }
+    return failed ? ExitCode.failure : 0;
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// rm, cleanup
+
+async function removeContainer(c: Ctx, name: string, force: boolean): Promise<void> {
+  let record = await c.containers.get(name);
+  record = await refresh(c.paths, c.containers, record);
+  if (record.state.Status === 'running' || record.state.Status === 'restarting' || record.state.Status === 'paused') {
+    if (!force) {
+      throw new SkiffError(`You cannot remove a running container ${record.id}. Stop the container before attempting removal or force remove`, ExitCode.failure);
+    }
+    writeFileSync(join(containerRunDir(c.paths, record.id), 'stop'), '');
+    await signalContainer(c.paths, record, 'SIGKILL').catch(() => undefined);
+    await waitForExit(c, record, 10_000);
+  }
+  await c.containers.remove(record.id).catch((err) => {
+    if (!(err instanceof SkiffError && /No such container/.test(err.message))) throw err;
+  });
+  await removeContainerDirs(c.paths, record.id);
+}
+
+export const rm = defineCommand({
+  args: {
+    force: { type: 'boolean', alias: 'f', description: 'Force the removal of a running container (uses SIGKILL)' },
+    link: { type: 'boolean', alias: 'l', description: 'Remove the specified link' },
+    volumes: { type: 'boolean', alias: 'v', description: 'Remove anonymous volumes associated with the container' },
+  },
+  minArgs: 1,
+  async run(ctx) {
+    const c = open(ctx);
+    let failed = false;
+    await Promise.all(ctx.args.map(async (name) => {
+      try {
+        await removeContainer(c, name, ctx.flags.force === true);
+        process.stdout.write(`${name}\n`);
+      } catch (err) {
+        failed = true;
+        process.stderr.write(`Error response from daemon: ${(err as Error).message}\n`);
+      }
+    }));
+    return failed ? ExitCode.failure : 0;
+  },
+});
+
+/** Called by the monitor when a container ends for good: record the exit, apply --rm. */
+export const cleanup = defineCommand({
+  minArgs: 1,
+  maxArgs: 1,
+  async run(ctx) {
+    const c = open(ctx);
+    const record = await c.containers.find(ctx.args[0]);
+    if (!record) return 0;
+    const exit = await readExit(c.paths, record.id);
+    if (record.hostConfig.AutoRemove) {
+      await c.containers.remove(record.id).catch(() => undefined);
+      await removeContainerDirs(c.paths, record.id);
+      return 0;
+    }
+    await c.containers.update(record.id, (r) => {
+      r.state = {
+        ...r.state, Status: 'exited', Pid: 0, MonitorPid: 0,
+        ExitCode: exit?.exitCode ?? r.state.ExitCode, FinishedAt: exit?.finishedAt ?? new Date().toISOString(), OOMKilled: exit?.oomKilled ?? false,
+      };
+      r.restartCount = exit?.restartCount ?? r.restartCount;
+    });
+    return 0;
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// ps
+
+/** Docker's COMMAND: the command line with arguments that contain spaces quoted, as the daemon joins it. */
+function commandLine(record: ContainerRecord): string {
+  const quote = (a: string): string => (a === '' || /[\s'"\\$`]/.test(a) ? `'${a.replace(/'/g, `'\\''`)}'` : a);
+  return [record.path, ...record.args].map(quote).join(' ');
+}
+
+function ellipsis(text: string, n: number): string {
+  const runes = [...text];
+  return runes.length <= n ? text : `${runes.slice(0, n - 1).join('')}…`;
+}
+
+const psHeaders = {
+  ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Ports: 'PORTS',
+  State: 'STATE', Status: 'STATUS', Size: 'SIZE', Names: 'NAMES', Labels: 'LABELS', Mounts: 'MOUNTS', Networks: 'NETWORKS',
+  LocalVolumes: 'LOCAL VOLUMES',
+};
+
+function goTime(iso: string): string {
+  const d = new Date(iso);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000 UTC`;
+}
+
+export const ps = defineCommand({
+  args: {
+    all: { type: 'boolean', alias: 'a', description: 'Show all containers (default shows just running)' },
+    filter: { type: 'string', alias: 'f', valueHint: 'filter', description: 'Filter output based on conditions provided' },
+    format: { type: 'string', description: "Format output using a custom template: 'table', 'table TEMPLATE', 'json', 'TEMPLATE'" },
+    last: { type: 'string', alias: 'n', valueHint: 'int', default: '-1', description: 'Show n last created containers (includes all states)' },
+    latest: { type: 'boolean', alias: 'l', description: 'Show the latest created container (includes all states)' },
+    'no-trunc': { type: 'boolean', description: "Don't truncate output" },
+    quiet: { type: 'boolean', alias: 'q', description: 'Only display container IDs' },
+    size: { type: 'boolean', alias: 's', description: 'Display total file sizes' },
+  },
+  maxArgs: 0,
+  async run(ctx) {
+    const c = open(ctx);
+    const filters = new Map<string, string[]>();
+    for (const f of ctx.flags.filter as string[]) {
+      const i = f.indexOf('=');
+      if (i <= 0) throw new SkiffError(`bad format of filter (expected name=value): ${f}`, ExitCode.failure);
+      const key = f.slice(0, i).toLowerCase();
+      if (!['id', 'name', 'label', 'status', 'ancestor', 'exited', 'before', 'since'].includes(key)) throw new SkiffError(`invalid filter '${key}'`, ExitCode.failure);
+      filters.set(key, [...(filters.get(key) ?? []), f.slice(i + 1)]);
+    }
+    let records = await Promise.all((await c.containers.list()).map((r) => refresh(c.paths, c.containers, r)));
+    records.sort((a, b) => b.created.localeCompare(a.created));
+    const last = ctx.flags.latest ? 1 : (ctx.flags.last as number);
+    const all = ctx.flags.all === true || last > 0 || (filters.has('status') && true) || filters.has('exited');
+    if (!all) records = records.filter((r) => r.state.Status === 'running' || r.state.Status === 'paused' || r.state.Status === 'restarting');
+    for (const [key, values] of filters) {
+      if (key === 'before' || key === 'since') {
+        for (const v of values) {
+          const pivot = await c.containers.get(v);
+          records = records.filter((r) => (key === 'before' ? r.created < pivot.created : r.created > pivot.created));
+        }
+        continue;
+      }
+      if (key === 'ancestor') {
+        const ids = new Set<string>();
+        for (const v of values) {
+          const img = await c.stores.images.find(v);
+          if (img) ids.add(img.id);
+        }
+        records = records.filter((r) => ids.has(r.image) || values.includes(r.imageName));
+        continue;
+      }
+      records = records.filter((r) => values.some((v) => {
+        switch (key) {
+          case 'id': return r.id.startsWith(v);
+          case 'name': return new RegExp(v).test(r.name);
+          case 'status': return r.state.Status === v;
+          case 'exited': return r.state.Status === 'exited' && r.state.StartedAt !== zeroTime && String(r.state.ExitCode) === v;
+          case 'label': {
+            const [k, ...rest] = v.split('=');
+            return rest.length ? r.config.Labels[k] === rest.join('=') : k in r.config.Labels;
+          }
+          default: return true;
+        }
+      }));
+    }
+    if (last > 0) records = records.slice(0, last);
+    const noTrunc = ctx.flags['no-trunc'] === true;
+    const rows = records.map((r) => ({
+      ID: noTrunc ? r.id : r.id.slice(0, 12),
+      Image: r.imageName,
+      Command: JSON.stringify(noTrunc ? commandLine(r) : ellipsis(commandLine(r), 20)),
+      CreatedAt: goTime(r.created),
+      RunningFor: createdSince(r.created),
+      Ports: '',
+      State: r.state.Status,
+      Status: statusText(r, Date.now(), humanDuration),
+      Size: '0B (virtual 0B)',
+      Names: r.name,
+      Labels: Object.entries(r.config.Labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(','),
+      Label: (name: string) => r.config.Labels[name] ?? '',
+      Mounts: '',
+      Networks: r.hostConfig.NetworkMode,
+      LocalVolumes: '0',
+    }));
+    const size = ctx.flags.size === true;
+    if (size) {
+      for (const [i, r] of records.entries()) {
+        const image = await c.stores.images.get(r.image);
+        rows[i].Size = `${humanSize(await duBytes(join(containerDir(c.paths, r.id), 'upper')))} (virtual ${humanSize(image?.size ?? 0)})`;
+      }
+    }
+    const defaultFormat = `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}${size ? '\t{{.Size}}' : ''}`;
+    process.stdout.write(formatList(rows, { format: ctx.flags.format as string | undefined, defaultFormat, headers: psHeaders, quiet: ctx.flags.quiet === true, quietFormat: '{{.ID}}' }));
+  },
+});
+
+async function duBytes(dir: string): Promise<number> {
+  const { readdir, lstat } = await import('node:fs/promises');
+  let total = 0;
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else total += (await lstat(p).catch(() => ({ size: 0 }))).size;
+    }
+  };
+  await walk(dir);
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------------
+// inspect
+
+export function inspectContainer(paths: Paths, r: ContainerRecord): Record<string, unknown> {
+  const dir = containerDir(paths, r.id);
+  const s = r.state;
+  return {
+    Id: r.id,
+    Created: r.created,
+    Path: r.path,
+    Args: r.args,
+    State: {
+      Status: s.Status,
+      Running: s.Status === 'running' || s.Status === 'paused',
+      Paused: s.Status === 'paused',
+      Restarting: s.Status === 'restarting',
+      OOMKilled: s.OOMKilled,
+      Dead: s.Status === 'dead',
+      Pid: s.Pid,
+      ExitCode: s.ExitCode,
+      Error: s.Error,
+      StartedAt: s.StartedAt,
+      FinishedAt: s.FinishedAt,
+    },
+    Image: r.image,
+    ResolvConfPath: join(dir, 'resolv.conf'),
+    HostnamePath: join(dir, 'hostname'),
+    HostsPath: join(dir, 'hosts'),
+    LogPath: r.hostConfig.LogConfig.Type === 'none' ? '' : logPath(paths, r.id),
+    Name: `/${r.name}`,
+    RestartCount: r.restartCount,
+    Driver: 'overlay',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: null,
+    HostConfig: {
+      Binds: null,
+      ContainerIDFile: '',
+      LogConfig: r.hostConfig.LogConfig,
+      NetworkMode: r.hostConfig.NetworkMode,
+      PortBindings: {},
+      RestartPolicy: r.hostConfig.RestartPolicy,
+      AutoRemove: r.hostConfig.AutoRemove,
+      VolumeDriver: '',
+      VolumesFrom: null,
+      CapAdd: null,
+      CapDrop: null,
+      ExtraHosts: r.hostConfig.ExtraHosts,
+      Init: r.hostConfig.Init,
+      Privileged: false,
+      PublishAllPorts: false,
+      ReadonlyRootfs: r.hostConfig.ReadonlyRootfs,
+      Ulimits: r.hostConfig.Ulimits,
+    },
+    GraphDriver: {
+      Data: { LowerDir: r.lowerDirs.join(':'), MergedDir: join(dir, 'rootfs'), UpperDir: join(dir, 'upper'), WorkDir: join(dir, 'work') },
+      Name: 'overlay',
+    },
+    Mounts: [],
+    Config: r.config,
+    NetworkSettings: { Bridge: '', SandboxID: '', Ports: {}, Networks: {} },
+  };
+}
+
+export const inspect = defineCommand({
+  args: {
+    format: { type: 'string', alias: 'f', description: "Format output using a custom template: 'json', 'TEMPLATE'" },
+    size: { type: 'boolean', alias: 's', description: 'Display total file sizes' },
+  },
+  minArgs: 1,
+  async run(ctx) {
+    const c = open(ctx);
+    const items: unknown[] = [];
+    const errors: string[] = [];
+    for (const name of ctx.args) {
+      const record = await c.containers.find(name);
+      if (!record) errors.push(`Error: No such container: ${name}`);
+      else items.push(inspectContainer(c.paths, await refresh(c.paths, c.containers, record)));
+    }
+    if (items.length > 0 || !ctx.flags.format) process.stdout.write(formatInspect(items, ctx.flags.format as string | undefined));
+    for (const e of errors) process.stderr.write(`${e}\n`);
+    return errors.length ? ExitCode.failure : 0;
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// logs
+
+interface LogEntry { log: string; stream: string; time: string }
+
+/** Rotated files first (oldest), then the live file. */
+function logFiles(path: string): string[] {
+  const files: string[] = [];
+  for (let i = 1; ; i++) {
+    try {
+      statSync(`${path}.${i}`);
+      files.unshift(`${path}.${i}`);
+    } catch {
+      break;
+    }
+  }
+  return [...files, path];
+}
+
+/** Docker's --since/--until: RFC 3339, a Unix timestamp, or a duration like 10m relative to now. */
+export function parseLogTime(text: string, now = Date.now()): number {
+  const dur = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)$/.exec(text);
+  if (dur) return now - Number(dur[1]) * ({ ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[dur[2]];
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new SkiffError(`invalid value for "since"/"until": ${text}; use a time (2013-01-02T13:23:37Z), a Unix timestamp or a duration (10m)`, ExitCode.failure);
+  return t;
+}
+
+export const logs = defineCommand({
+  args: {
+    details: { type: 'boolean', description: 'Show extra details provided to logs' },
+    follow: { type: 'boolean', alias: 'f', description: 'Follow log output' },
+    since: { type: 'string', description: 'Show logs since timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)' },
+    tail: { type: 'string', alias: 'n', description: 'Number of lines to show from the end of the logs', default: 'all' },
+    timestamps: { type: 'boolean', alias: 't', description: 'Show timestamps' },
+    until: { type: 'string', description: 'Show logs before a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)' },
+  },
+  minArgs: 1,
+  maxArgs: 1,
+  async run(ctx) {
+    const c = open(ctx);
+    const record = await c.containers.get(ctx.args[0]);
+    if (record.hostConfig.LogConfig.Type === 'none') throw new SkiffError('configured logging driver does not support reading', ExitCode.failure);
+    const since = typeof ctx.flags.since === 'string' ? parseLogTime(ctx.flags.since) : undefined;
+    const until = typeof ctx.flags.until === 'string' ? parseLogTime(ctx.flags.until) : undefined;
+    const tailText = String(ctx.flags.tail);
+    const tail = tailText === 'all' || tailText === '' ? -1 : Number(tailText);
+    if (Number.isNaN(tail)) throw new SkiffError(`invalid value for "tail": ${tailText}: use a number or "all"`, ExitCode.failure);
+    const path = logPath(c.paths, record.id);
+    const print = (e: LogEntry): void => {
+      const t = Date.parse(e.time);
+      if (since !== undefined && t < since) return;
+      if (until !== undefined && t > until) return;
+      const text = ctx.flags.timestamps ? `${e.time} ${e.log}` : e.log;
+      (e.stream === 'stderr' ? process.stderr : process.stdout).write(text);
+    };
+    const parse = (text: string): LogEntry[] => text.split('\n').filter(Boolean).flatMap((l) => {
+      try {
+        return [JSON.parse(l) as LogEntry];
+      } catch {
+        return [];
+      }
+    });
+    let entries: LogEntry[] = [];
+    for (const f of logFiles(path)) {
+      try {
+        entries.push(...parse(readWhole(f)));
+      } catch { /* rotated away meanwhile */ }
+    }
+    if (tail >= 0) entries = tail === 0 ? [] : entries.slice(-tail);
+    for (const e of entries) print(e);
+    if (!ctx.flags.follow) return 0;
+    // Follow: read what is appended (and the new file after a rotation) until the container stops.
+    let offset = fileSize(path);
+    let ino = fileIno(path);
+    let partial = '';
+    for (;;) {
+      const nowIno = fileIno(path);
+      if (nowIno !== ino) {
+        ino = nowIno;
+        offset = 0;
+      }
+      const size = fileSize(path);
+      if (size < offset) offset = 0;
+      if (size > offset) {
+        const chunk = readRange(path, offset, size - offset);
+        offset = size;
+        const text = partial + chunk;
+        const cut = text.lastIndexOf('\n');
+        partial = cut < 0 ? text : text.slice(cut + 1);
+        for (const e of parse(cut < 0 ? '' : text.slice(0, cut))) print(e);
+        continue;
+      }
+      const current = await c.containers.find(record.id);
+      if (!current) return 0;
+      const seen = await refresh(c.paths, c.containers, current);
+      if (seen.state.Status !== 'running' && seen.state.Status !== 'restarting' && fileSize(path) <= offset) return 0;
+      await sleep(100);
+    }
+  },
+});
+
+function readWhole(path: string): string {
+  return readRange(path, 0, fileSize(path));
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+function fileIno(path: string): number {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return 0;
+  }
+}
+
+function readRange(path: string, offset: number, length: number): string {
+  if (length <= 0) return '';
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    const n = readSync(fd, buf, 0, length, offset);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// exec, attach, top, port, rename, prune
+
+export const exec = defineCommand({
+  args: {
+    detach: { type: 'boolean', alias: 'd', description: 'Detached mode: run command in the background' },
+    'detach-keys': { type: 'string', description: 'Override the key sequence for detaching a container' },
+    env: { type: 'string', alias: 'e', valueHint: 'list', description: 'Set environment variables' },
+    'env-file': { type: 'string', valueHint: 'list', description: 'Read in a file of environment variables' },
+    interactive: { type: 'boolean', alias: 'i', description: 'Keep STDIN open even if not attached' },
+    privileged: { type: 'boolean', description: 'Give extended privileges to the command' },
+    tty: { type: 'boolean', alias: 't', description: 'Allocate a pseudo-TTY' },
+    user: { type: 'string', alias: 'u', description: 'Username or UID (format: "<name|uid>[:<group|gid>]")' },
+    workdir: { type: 'string', alias: 'w', description: 'Working directory inside the container' },
+  },
+  interspersed: false,
+  minArgs: 2,
+  async run(ctx) {
+    const c = open(ctx);
+    const [name, ...command] = ctx.args;
+    const record = await refresh(c.paths, c.containers, await c.containers.get(name));
+    if (record.state.Status !== 'running') {
+      throw new SkiffError(`Container ${record.id} is not running`, ExitCode.failure);
+    }
+    const { collectEnv } = await import('../runtime/create');
+    const { readImageFile, resolveUser } = await import('../runtime/passwd');
+    const env = new Map<string, string>();
+    for (const e of [...record.config.Env, ...(await collectEnv(ctx.flags))]) env.set(e.split('=')[0], e);
+    if (ctx.flags.tty === true && !env.has('TERM')) env.set('TERM', 'TERM=xterm');
+    const userSpec = typeof ctx.flags.user === 'string' ? ctx.flags.user : record.config.User;
+    const upper = join(containerDir(c.paths, record.id), 'upper');
+    const layers = [upper, ...record.lowerDirs];
+    const user = resolveUser(userSpec, await readImageFile(layers, '/etc/passwd'), await readImageFile(layers, '/etc/group'));
+    const { helperPath } = await import('../runtime/helper');
+    const args = [helperPath(c.paths), 'exec', '--pid', String(record.state.Pid), '--cwd', (typeof ctx.flags.workdir === 'string' ? ctx.flags.workdir : record.config.WorkingDir) || '/',
+      '--user', `${user.uid}:${user.gid}`];
+    if (user.additionalGids.length) args.push('--groups', user.additionalGids.join(','));
+    for (const e of env.values()) args.push('--env', e);
+    if (ctx.flags.tty === true) args.push('--tty');
+    if (ctx.flags.interactive === true) args.push('--interactive');
+    if (ctx.flags.detach === true) args.push('--detach');
+    args.push('--', ...command);
+    const child = await spawnInUserNamespace(c.paths, args, { stdio: 'inherit' });
+    // The helper owns the terminal and forwards signals; the CLI just waits for it.
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.on(sig, () => child.kill(sig));
+    return new Promise<number>((done) => child.on('close', (code, signal) => done(code ?? 128 + (signal ? signalNumbers[signal.replace('SIG', '')] ?? 0 : 0))));
+  },
+});
+
+export const attachCmd = defineCommand({
+  args: {
+    'detach-keys': { type: 'string', description: 'Override the key sequence for detaching a container' },
+    'no-stdin': { type: 'boolean', description: 'Do not attach STDIN' },
+    'sig-proxy': { type: 'boolean', description: 'Proxy all received signals to the process', default: true },
+  },
+  minArgs: 1,
+  maxArgs: 1,
+  async run(ctx) {
+    const c = open(ctx);
+    const record = await refresh(c.paths, c.containers, await c.containers.get(ctx.args[0]));
+    if (record.state.Status !== 'running') throw new SkiffError('You cannot attach to a stopped container, start it first', ExitCode.failure);
+    return attachForeground(c, record, { stdin: record.config.OpenStdin && ctx.flags['no-stdin'] !== true, tty: record.config.Tty, sigProxy: ctx.flags['sig-proxy'] !== false });
+  },
+});
+
+/** Every process of the container: its init and the init's descendants, from /proc. */
+async function containerPids(pid: number): Promise<number[]> {
+  const { readFile, readdir } = await import('node:fs/promises');
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length) {
+    const p = queue.shift()!;
+    out.push(p);
+    for (const task of await readdir(`/proc/${p}/task`).catch(() => [] as string[])) {
+      const kids = await readFile(`/proc/${p}/task/${task}/children`, 'utf8').catch(() => '');
+      for (const k of kids.trim().split(/\s+/).filter(Boolean)) queue.push(Number(k));
+    }
+  }
+  return out;
+}
+
+export const top = defineCommand({
+  minArgs: 1,
+  interspersed: false,
+  async run(ctx) {
+    const c = open(ctx);
+    const [name, ...psArgs] = ctx.args;
+    const record = await refresh(c.paths, c.containers, await c.containers.get(name));
+    if (record.state.Status !== 'running') throw new SkiffError(`Container ${record.id} is not running`, ExitCode.failure);
+    const pids = new Set(await containerPids(record.state.Pid));
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync('ps', psArgs.length ? psArgs : ['-ef'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new SkiffError(`ps ${psArgs.join(' ')} failed: ${r.stderr.trim()}`, ExitCode.failure);
+    const [header, ...lines] = r.stdout.trimEnd().split('\n');
+    const pidColumn = header.trim().split(/\s+/).indexOf('PID');
+    if (pidColumn < 0) throw new SkiffError(`Couldn't find PID field in ps output`, ExitCode.failure);
+    const rows = [header.trim().split(/\s+/), ...lines.map((l) => l.trim().split(/\s+/)).filter((f) => pids.has(Number(f[pidColumn])))];
+    const cmdStart = header.trim().split(/\s+/).length - 1;
+    const table = rows.map((f, i) => (i === 0 ? f : [...f.slice(0, cmdStart), f.slice(cmdStart).join(' ')]));
+    const { tabwrite } = await import('./format');
+    process.stdout.write(tabwrite(`${table.map((f) => f.join('\t')).join('\n')}\n`));
+  },
+});
+
+export const port = defineCommand({
+  minArgs: 1,
+  maxArgs: 2,
+  async run(ctx) {
+    const c = open(ctx);
+    const record = await c.containers.get(ctx.args[0]);
+    // Port publishing arrives with networking; until then no container has a published port.
+    if (ctx.args[1]) throw new SkiffError(`Error: No public port '${ctx.args[1].includes('/') ? ctx.args[1] : `${ctx.args[1]}/tcp`}' published for ${record.name}`, ExitCode.failure);
+  },
+});
+
+export const rename = defineCommand({
+  minArgs: 2,
+  maxArgs: 2,
+  async run(ctx) {
+    const c = open(ctx);
+    const to = ctx.args[1].replace(/^\//, '');
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(to)) throw new SkiffError(`Invalid container name (${to}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, ExitCode.failure);
+    const record = await c.containers.get(ctx.args[0]);
+    if (record.name === to) throw new SkiffError(`Renaming a container with the same name as its current name`, ExitCode.failure);
+    await c.containers.rename(record.id, to);
+  },
+});
+
+export const prune = defineCommand({
+  args: {
+    filter: { type: 'string', valueHint: 'filter', description: 'Provide filter values (e.g. "until=<timestamp>")' },
+    force: { type: 'boolean', alias: 'f', description: 'Do not prompt for confirmation' },
+  },
+  maxArgs: 0,
+  async run(ctx) {
+    const c = open(ctx);
+    const { confirm } = await import('./image');
+    if (!ctx.flags.force && !(await confirm('WARNING! This will remove all stopped containers.\nAre you sure you want to continue?'))) return 0;
+    const removed: string[] = [];
+    let reclaimed = 0;
+    for (const record of await c.containers.list()) {
+      const seen = await refresh(c.paths, c.containers, record);
+      if (seen.state.Status === 'running' || seen.state.Status === 'restarting' || seen.state.Status === 'paused') continue;
+      reclaimed += await duBytes(join(containerDir(c.paths, seen.id), 'upper'));
+      await removeContainer(c, seen.id, false);
+      removed.push(seen.id);
+    }
+    if (removed.length) process.stdout.write(`Deleted Containers:\n${removed.join('\n')}\n\n`);
+    process.stdout.write(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
+  },
+});

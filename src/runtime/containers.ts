@@ -1,0 +1,261 @@
+// Container records and their directories, and the reconciliation of a record with what is really running.
+import { randomInt } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Paths } from '../paths';
+import { newId } from '../storage/ids';
+import { openRecords, recordsDir, RecordConflictError, type RecordStore } from '../storage/records';
+import { removeTreeIn } from '../image/stores';
+
+/** Docker's container Config, as `inspect` shows it. */
+export interface ContainerConfig {
+  Hostname: string;
+  Domainname: string;
+  User: string;
+  AttachStdin: boolean;
+  AttachStdout: boolean;
+  AttachStderr: boolean;
+  Tty: boolean;
+  OpenStdin: boolean;
+  StdinOnce: boolean;
+  Env: string[];
+  Cmd: string[] | null;
+  Image: string;
+  Volumes: Record<string, object> | null;
+  WorkingDir: string;
+  Entrypoint: string[] | null;
+  OnBuild: string[] | null;
+  Labels: Record<string, string>;
+  StopSignal?: string;
+  StopTimeout?: number;
+}
+
+export interface RestartPolicy {
+  Name: '' | 'no' | 'always' | 'unless-stopped' | 'on-failure';
+  MaximumRetryCount: number;
+}
+
+export interface HostConfig {
+  AutoRemove: boolean;
+  RestartPolicy: RestartPolicy;
+  LogConfig: { Type: string; Config: Record<string, string> };
+  NetworkMode: string;
+  ExtraHosts: string[] | null;
+  Init: boolean | null;
+  ReadonlyRootfs: boolean;
+  Ulimits: Array<{ Name: string; Soft: number; Hard: number }> | null;
+}
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerState {
+  Status: ContainerStatus;
+  Pid: number;
+  ExitCode: number;
+  Error: string;
+  StartedAt: string;
+  FinishedAt: string;
+  OOMKilled: boolean;
+  /** The monitor's pid while it lives. */
+  MonitorPid: number;
+}
+
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  created: string;
+  /** Image id (sha256:…) and the name the user gave. */
+  image: string;
+  imageName: string;
+  path: string;
+  args: string[];
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  state: ContainerState;
+  restartCount: number;
+  /** Overlay lower dirs, top layer first. */
+  lowerDirs: string[];
+  /** How the user namespace was mapped when it was created: 'full', 'single-id' or 'root'. */
+  mapping: string;
+}
+
+export const zeroTime = '0001-01-01T00:00:00Z';
+
+export function containerStore(paths: Paths): RecordStore<ContainerRecord> {
+  return openRecords<ContainerRecord>(recordsDir(paths.data, 'container'), 'container');
+}
+
+/** `<data>/containers/<id>`: bundle, overlay upper/work, rootfs mountpoint, hosts files, logs. */
+export function containerDir(paths: Paths, id: string): string {
+  return join(paths.data, 'containers', id);
+}
+
+/** `<runtime>/containers/<id>`: the monitor's pid files, attach socket, exit status. */
+export function containerRunDir(paths: Paths, id: string): string {
+  return join(paths.runtime, 'containers', id);
+}
+
+export function logPath(paths: Paths, id: string): string {
+  return join(containerDir(paths, id), `${id}-json.log`);
+}
+
+const adjectives = [
+  'brave', 'calm', 'clever', 'eager', 'fervent', 'gentle', 'happy', 'jolly', 'keen', 'lucid', 'merry', 'nimble',
+  'quiet', 'quirky', 'sharp', 'steady', 'stoic', 'sweet', 'tender', 'vivid', 'wise', 'zealous', 'bold', 'bright',
+  'cheerful', 'crisp', 'daring', 'elegant', 'festive', 'focused', 'graceful', 'hopeful', 'kind', 'lively', 'modest',
+  'noble', 'patient', 'proud', 'serene', 'swift',
+];
+const surnames = [
+  'noether', 'lovelace', 'turing', 'hopper', 'curie', 'meitner', 'franklin', 'euler', 'gauss', 'riemann', 'hilbert',
+  'kepler', 'galileo', 'newton', 'darwin', 'mendel', 'pasteur', 'bohr', 'dirac', 'fermi', 'feynman', 'shannon',
+  'ramanujan', 'tesla', 'faraday', 'maxwell', 'boltzmann', 'planck', 'hypatia', 'archimedes', 'pascal', 'fourier',
+  'lamarr', 'goodall', 'mcclintock', 'wu', 'yalow', 'payne', 'johnson', 'vaughan',
+];
+
+/** Docker-style `adjective_surname`; a suffix digit after collisions, as Docker retries. */
+export function randomName(attempt = 0): string {
+  const name = `${adjectives[randomInt(adjectives.length)]}_${surnames[randomInt(surnames.length)]}`;
+  return attempt > 0 ? `${name}${randomInt(10)}` : name;
+}
+
+/** Creates the record with the given name, or an unused random one; retries on a lost race. */
+export async function createRecord(store: RecordStore<ContainerRecord>, record: Omit<ContainerRecord, 'id' | 'name'>, name?: string): Promise<ContainerRecord> {
+  for (let attempt = 0; ; attempt++) {
+    const candidate = { ...record, id: newId(), name: name ?? randomName(attempt) } as ContainerRecord;
+    try {
+      return await store.create(candidate);
+    } catch (err) {
+      if (name !== undefined || !(err instanceof RecordConflictError) || attempt > 20) throw err;
+    }
+  }
+}
+
+export async function makeContainerDirs(paths: Paths, id: string): Promise<{ dir: string; upper: string; work: string; rootfs: string; bundle: string }> {
+  const dir = containerDir(paths, id);
+  const upper = join(dir, 'upper');
+  const work = join(dir, 'work');
+  const rootfs = join(dir, 'rootfs');
+  const bundle = join(dir, 'bundle');
+  for (const d of [upper, work, rootfs, bundle]) await mkdir(d, { recursive: true, mode: 0o700 });
+  await mkdir(containerRunDir(paths, id), { recursive: true, mode: 0o700 });
+  return { dir, upper, work, rootfs, bundle };
+}
+
+export async function removeContainerDirs(paths: Paths, id: string): Promise<void> {
+  await rm(containerRunDir(paths, id), { recursive: true, force: true });
+  const dir = containerDir(paths, id);
+  if (!existsSync(dir)) return;
+  try {
+    await rm(dir, { recursive: true, force: true });
+  } catch {
+    // The upper dir holds files owned by subordinate ids: remove them as root of the namespace.
+    await removeTreeIn(paths)(dir);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What is really running
+
+function pidAlive(pid: number): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  // A zombie is not alive; a reused pid would not be our helper (checked by the caller where it matters).
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/\) [ZX] /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+function readPidFile(path: string): number[] {
+  try {
+    return readFileSync(path, 'utf8').trim().split(/\s+/).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+export interface ExitInfo {
+  exitCode: number;
+  signal: number | null;
+  finishedAt: string;
+  restartCount: number;
+  oomKilled: boolean;
+}
+
+export async function readExit(paths: Paths, id: string): Promise<ExitInfo | undefined> {
+  try {
+    return JSON.parse(await readFile(join(containerRunDir(paths, id), 'exit.json'), 'utf8')) as ExitInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The monitor's live view of a started container: which process runs now, or how it ended. */
+export async function observe(paths: Paths, record: ContainerRecord): Promise<ContainerState & { restartCount: number }> {
+  const state = { ...record.state, restartCount: record.restartCount };
+  if (state.Status !== 'running' && state.Status !== 'restarting' && state.Status !== 'paused') return state;
+  const run = containerRunDir(paths, record.id);
+  const [monitorPid] = readPidFile(join(run, 'monitor.pid'));
+  const [pid, restarts] = readPidFile(join(run, 'container.pid'));
+  const monitorAlive = pidAlive(monitorPid ?? state.MonitorPid);
+  if (pid && pidAlive(pid) && monitorAlive) {
+    return { ...state, Status: state.Status === 'paused' ? 'paused' : 'running', Pid: pid, restartCount: restarts ?? state.restartCount };
+  }
+  const exit = await readExit(paths, record.id);
+  if (monitorAlive) {
+    // Between an exit and the restart the policy asked for.
+    return { ...state, Status: 'restarting', Pid: 0, ExitCode: exit?.exitCode ?? state.ExitCode, restartCount: restarts ?? state.restartCount };
+  }
+  if (exit && exit.finishedAt >= state.StartedAt) {
+    return { ...state, Status: 'exited', Pid: 0, ExitCode: exit.exitCode, FinishedAt: exit.finishedAt, OOMKilled: exit.oomKilled, restartCount: exit.restartCount, MonitorPid: 0 };
+  }
+  // The monitor died without recording an exit (killed, host rebooted): never "running" forever.
+  return {
+    ...state, Status: 'exited', Pid: 0, ExitCode: 255, MonitorPid: 0,
+    Error: 'the container monitor exited unexpectedly; the container was stopped',
+    FinishedAt: state.FinishedAt !== zeroTime ? state.FinishedAt : new Date().toISOString(),
+  };
+}
+
+/** Brings the record in line with reality (and stores that), so ps and inspect never show a stale state. */
+export async function refresh(paths: Paths, store: RecordStore<ContainerRecord>, record: ContainerRecord): Promise<ContainerRecord> {
+  const seen = await observe(paths, record);
+  const { restartCount, ...state } = seen;
+  if (JSON.stringify(state) === JSON.stringify(record.state) && restartCount === record.restartCount) return record;
+  try {
+    return await store.update(record.id, (current) => {
+      current.state = state;
+      current.restartCount = restartCount;
+    });
+  } catch {
+    return { ...record, state, restartCount };
+  }
+}
+
+/** Docker's STATUS column: Up 3 seconds, Exited (0) 2 minutes ago, Created, Restarting (1) 1 second ago. */
+export function statusText(record: ContainerRecord, now = Date.now(), human: (ms: number) => string): string {
+  const s = record.state;
+  switch (s.Status) {
+    case 'running':
+      return `Up ${human(now - Date.parse(s.StartedAt))}`;
+    case 'paused':
+      return `Up ${human(now - Date.parse(s.StartedAt))} (Paused)`;
+    case 'restarting':
+      return `Restarting (${s.ExitCode}) ${human(now - Date.parse(s.FinishedAt || s.StartedAt))} ago`;
+    case 'exited':
+      return s.StartedAt === zeroTime ? 'Created' : `Exited (${s.ExitCode}) ${human(now - Date.parse(s.FinishedAt))} ago`;
+    case 'dead':
+      return 'Dead';
+    case 'removing':
+      return 'Removal In Progress';
+    default:
+      return 'Created';
+  }
+}
