@@ -64,15 +64,15 @@ const containerCommands = [
 const imageCommands = [
   leaf('build', { usage: '[OPTIONS] PATH | URL | -', description: 'Build an image from a Dockerfile', shortcut: 'build', area: 'build' }),
   leaf('history', { usage: '[OPTIONS] IMAGE', description: 'Show the history of an image', shortcut: 'history', load: () => image().then((m) => m.history) }),
-  leaf('import', { usage: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]', description: 'Import the contents from a tarball to create a filesystem image', shortcut: 'import', area: 'images' }),
+  leaf('import', { usage: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]', description: 'Import the contents from a tarball to create a filesystem image', shortcut: 'import', load: () => import('./archive').then((m) => m.importCmd) }),
   leaf('inspect', { usage: '[OPTIONS] IMAGE [IMAGE...]', description: 'Display detailed information on one or more images', load: () => image().then((m) => m.inspect) }),
-  leaf('load', { usage: '[OPTIONS]', description: 'Load an image from a tar archive or STDIN', shortcut: 'load', area: 'images' }),
+  leaf('load', { usage: '[OPTIONS]', description: 'Load an image from a tar archive or STDIN', shortcut: 'load', load: () => import('./archive').then((m) => m.load) }),
   leaf('ls', { usage: '[OPTIONS] [REPOSITORY[:TAG]]', description: 'List images', aliases: ['list'], shortcut: 'images', load: () => image().then((m) => m.ls) }),
   leaf('prune', { usage: '[OPTIONS]', description: 'Remove unused images', load: () => image().then((m) => m.prune) }),
   leaf('pull', { usage: '[OPTIONS] NAME[:TAG|@DIGEST]', description: 'Download an image from a registry', shortcut: 'pull', load: () => image().then((m) => m.pull) }),
   leaf('push', { usage: '[OPTIONS] NAME[:TAG]', description: 'Upload an image to a registry', shortcut: 'push', load: () => import('./push').then((m) => m.push) }),
   leaf('rm', { usage: '[OPTIONS] IMAGE [IMAGE...]', description: 'Remove one or more images', aliases: ['remove'], shortcut: 'rmi', load: () => image().then((m) => m.rm) }),
-  leaf('save', { usage: '[OPTIONS] IMAGE [IMAGE...]', description: 'Save one or more images to a tar archive (streamed to STDOUT by default)', shortcut: 'save', area: 'images' }),
+  leaf('save', { usage: '[OPTIONS] IMAGE [IMAGE...]', description: 'Save one or more images to a tar archive (streamed to STDOUT by default)', shortcut: 'save', load: () => import('./archive').then((m) => m.save) }),
   leaf('tag', { usage: 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]', description: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', shortcut: 'tag', load: () => image().then((m) => m.tag) }),
 ];
 
