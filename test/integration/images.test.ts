@@ -283,4 +283,15 @@ test('images filters: dangling, reference; image prune -f removes dangling image
   assert.is((await session.skiff(['images', '-q'])).stdout.trim().split('\n').length, 1);
 });
 
+test('pull -a pulls every tag of the repository', async () => {
+  const session = newSession();
+  const r = await session.skiff(['pull', '-a', '-q', `${env.registry}/skiff-test/busybox`]);
+  assert.is(r.code, 0, r.stderr);
+  const tags = (await session.skiff(['images', '--format', '{{.Tag}}', `${env.registry}/skiff-test/busybox`])).stdout.trim().split('\n').sort();
+  assert.equal(tags, ['latest', 'uncompressed', 'v2s2', 'zstd']);
+  const bad = await session.skiff(['pull', '-a', images.busybox]);
+  assert.is(bad.code, 1);
+  assert.match(bad.stderr, /tag can't be used with --all-tags\/-a/);
+});
+
 test.run();
