@@ -12,8 +12,9 @@ function pullCase(name: string, image: string): Case {
     skiff: [skiff, 'pull', '-q', image],
     podman: ['podman', 'pull', '-q', '--tls-verify=false', image],
     before: {
-      skiff: ['sh', '-c', `${skiff} rmi -f ${image} >/dev/null 2>&1; ${skiff} image prune -af >/dev/null 2>&1; true`],
-      podman: ['sh', '-c', `podman rmi -f ${image} >/dev/null 2>&1; true`],
+      // Removing 100+ MB leaves the disk busy (journal, discards): let it settle so both sides start equal.
+      skiff: ['sh', '-c', `${skiff} rmi -f ${image} >/dev/null 2>&1; ${skiff} image prune -af >/dev/null 2>&1; sync; sleep 2`],
+      podman: ['sh', '-c', `podman rmi -f ${image} >/dev/null 2>&1; sync; sleep 2`],
     },
   };
 }
