@@ -28,6 +28,10 @@ static const struct verb verbs[] = {
 	{ "probe", probe_main, "check what the kernel allows this user; one line of JSON" },
 	{ "userns", userns_main, "run a command as root in this user's user and mount namespace" },
 	{ "unpack", unpack_main, "extract one image layer (a tar on stdin) safely into a directory" },
+	{ "run", run_main, "run a container from an OCI bundle in the foreground" },
+	{ "monitor", monitor_main, "start a container and stay as its parent: logs, attach, restarts" },
+	{ "exec", exec_main, "run a process in a running container's namespaces (docker exec)" },
+	{ "init", init_main, "a minimal pid 1 for a container: reap, forward signals (docker run --init)" },
 };
 
 static void usage(FILE *out)

@@ -22,5 +22,9 @@
 int probe_main(int argc, char **argv);
 int userns_main(int argc, char **argv);
 int unpack_main(int argc, char **argv);
+int run_main(int argc, char **argv);
+int monitor_main(int argc, char **argv);
+int exec_main(int argc, char **argv);
+int init_main(int argc, char **argv);
 
 #endif
