@@ -8,8 +8,8 @@ prefix=${PREFIX:-$HOME/.local}
 say() { printf '==> %s\n' "$*"; }
 
 # What rootless containers need at run time, and what the build needs.
-debian_pkgs=(uidmap slirp4netns fuse-overlayfs nodejs npm make gcc libc6-dev)
-fedora_pkgs=(shadow-utils slirp4netns fuse-overlayfs nodejs npm make gcc glibc-static)
+debian_pkgs=(uidmap slirp4netns fuse-overlayfs busybox-static nodejs npm make gcc libc6-dev)
+fedora_pkgs=(shadow-utils slirp4netns fuse-overlayfs busybox nodejs npm make gcc glibc-static)
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"
@@ -53,4 +53,21 @@ for page in man/*.1; do install -D -m 0644 "$page" "$prefix/share/man/man1/$(bas
 case ":$PATH:" in *":$prefix/bin:"*) ;; *) echo "Add $prefix/bin to your PATH: export PATH=\"$prefix/bin:\$PATH\"" ;; esac
 
 say "skiff doctor"
-"$prefix/bin/skiff" doctor
+"$prefix/bin/skiff" doctor || true
+
+# A first container, offline: a busybox rootfs from the host's static busybox, imported as an image.
+busybox=$(command -v busybox || true)
+if [ -n "$busybox" ] && ! ldd "$busybox" >/dev/null 2>&1; then
+  say "running a first container (offline)"
+  rootfs=$(mktemp -d)
+  trap 'rm -rf "$rootfs"' EXIT
+  mkdir -p "$rootfs/bin" "$rootfs/etc" "$rootfs/tmp"
+  cp "$busybox" "$rootfs/bin/busybox"
+  for applet in sh echo ls cat id hostname uname; do ln -s busybox "$rootfs/bin/$applet"; done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$rootfs/etc/passwd"
+  printf 'root:x:0:\nnobody:x:65534:\n' >"$rootfs/etc/group"
+  tar -C "$rootfs" -c . | "$prefix/bin/skiff" import -c 'CMD ["sh"]' - skiff-local/busybox:latest >/dev/null
+  "$prefix/bin/skiff" run --rm skiff-local/busybox:latest sh -c 'echo "hello from a rootless skiff container on $(uname -n)"'
+else
+  echo "busybox-static is not installed: skipping the first container (sudo apt-get install busybox-static)"
+fi

@@ -887,6 +887,7 @@ export const exec = defineCommand({
     const upper = join(containerDir(c.paths, record.id), 'upper');
     const layers = [upper, ...record.lowerDirs];
     const user = resolveUser(userSpec, await readImageFile(layers, '/etc/passwd'), await readImageFile(layers, '/etc/group'));
+    if (!env.has('HOME') || typeof ctx.flags.user === 'string') env.set('HOME', `HOME=${user.home}`);
     const { helperPath } = await import('../runtime/helper');
     const args = [helperPath(c.paths), 'exec', '--pid', String(record.state.Pid), '--cwd', (typeof ctx.flags.workdir === 'string' ? ctx.flags.workdir : record.config.WorkingDir) || '/',
       '--user', `${user.uid}:${user.gid}`];
@@ -899,7 +900,12 @@ export const exec = defineCommand({
     const child = await spawnInUserNamespace(c.paths, args, { stdio: 'inherit' });
     // The helper owns the terminal and forwards signals; the CLI just waits for it.
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.on(sig, () => child.kill(sig));
-    return new Promise<number>((done) => child.on('close', (code, signal) => done(code ?? 128 + (signal ? signalNumbers[signal.replace('SIG', '')] ?? 0 : 0))));
+    const detached = ctx.flags.detach === true;
+    return new Promise<number>((done) => child.on('close', (code, signal) => {
+      const status = code ?? 128 + (signal ? signalNumbers[signal.replace('SIG', '')] ?? 0 : 0);
+      // Docker reports a failed `exec -d` as a daemon error: exit 1.
+      done(detached && status >= 125 ? ExitCode.failure : status);
+    }));
   },
 });
 

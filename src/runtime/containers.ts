@@ -137,7 +137,10 @@ export async function makeContainerDirs(paths: Paths, id: string): Promise<{ dir
   const work = join(dir, 'work');
   const rootfs = join(dir, 'rootfs');
   const bundle = join(dir, 'bundle');
-  for (const d of [upper, work, rootfs, bundle]) await mkdir(d, { recursive: true, mode: 0o700 });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // The overlay's root takes the upper dir's mode: 0755 as in Docker, or non-root users cannot traverse "/".
+  for (const d of [upper, rootfs]) await mkdir(d, { mode: 0o755 });
+  for (const d of [work, bundle]) await mkdir(d, { mode: 0o700 });
   await mkdir(containerRunDir(paths, id), { recursive: true, mode: 0o700 });
   return { dir, upper, work, rootfs, bundle };
 }
