@@ -1,5 +1,6 @@
 // Container lifecycle commands: create, run, start, stop, kill, rm, ps, inspect, wait, logs, cleanup.
 import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { rm as removePath } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArgsDef } from 'citty';
 import { defineCommand, type CommandContext } from './command';
@@ -111,13 +112,19 @@ async function create(c: Ctx, ctx: CommandContext): Promise<ContainerRecord> {
   return record;
 }
 
-/** Starts a created or exited container under its monitor and records it running. */
-async function start(c: Ctx, record: ContainerRecord, attachFirst: boolean): Promise<ContainerRecord> {
-  await import('node:fs/promises').then((fs) => fs.rm(join(containerRunDir(c.paths, record.id), 'stop'), { force: true }));
+/**
+ * Starts a created or exited container under its monitor. The record is saved as running in the
+ * background (`saved`), so a foreground run can attach (and release the process) without waiting for it.
+ */
+async function start(c: Ctx, record: ContainerRecord, attachFirst: boolean): Promise<{ record: ContainerRecord; saved: Promise<unknown> }> {
+  await removePath(join(containerRunDir(c.paths, record.id), 'stop'), { force: true });
   const started = await startMonitor(c.paths, record, { attach: attachFirst });
-  return c.containers.update(record.id, (r) => {
-    r.state = { ...r.state, Status: 'running', Pid: started.pid, MonitorPid: started.monitorPid, StartedAt: new Date().toISOString(), ExitCode: 0, Error: '' };
+  const state = { ...record.state, Status: 'running' as const, Pid: started.pid, MonitorPid: started.monitorPid, StartedAt: new Date().toISOString(), ExitCode: 0, Error: '' };
+  const saved = c.containers.update(record.id, (r) => {
+    r.state = state;
   });
+  saved.catch(() => undefined);
+  return { record: { ...record, state }, saved };
 }
 
 /** Relays a foreground container's stdio until it exits; returns its exit code. */
@@ -200,22 +207,21 @@ export const run = defineCommand({
     const c = open(ctx);
     const detach = ctx.flags.detach === true;
     const record = await create(c, ctx).catch(rethrowAs125);
-    if (detach) {
-      await start(c, record, false).catch(async (err) => {
-        await removeAfterFailedStart(c, record);
-        throw err;
-      });
-      process.stdout.write(`${record.id}\n`);
-      return 0;
-    }
-    let running: ContainerRecord;
+    let started: Awaited<ReturnType<typeof start>>;
     try {
-      running = await start(c, record, true);
+      started = await start(c, record, !detach);
     } catch (err) {
       await removeAfterFailedStart(c, record);
       throw err;
     }
-    return attachForeground(c, running, { stdin: ctx.flags.interactive === true, tty: ctx.flags.tty === true, sigProxy: ctx.flags['sig-proxy'] !== false });
+    if (detach) {
+      await started.saved;
+      process.stdout.write(`${record.id}\n`);
+      return 0;
+    }
+    const code = await attachForeground(c, started.record, { stdin: ctx.flags.interactive === true, tty: ctx.flags.tty === true, sigProxy: ctx.flags['sig-proxy'] !== false });
+    await started.saved.catch(() => undefined);
+    return code;
   },
 });
 
@@ -250,10 +256,13 @@ export const startCmd = defineCommand({
           if (!attachIt) process.stdout.write(`${name}\n`);
           continue;
         }
-        record = await start(c, record, attachIt);
+        const started = await start(c, record, attachIt);
         if (attachIt) {
-          return attachForeground(c, record, { stdin: ctx.flags.interactive === true, tty: record.config.Tty, sigProxy: true });
+          const code = await attachForeground(c, started.record, { stdin: ctx.flags.interactive === true, tty: record.config.Tty, sigProxy: true });
+          await started.saved.catch(() => undefined);
+          return code;
         }
+        await started.saved;
         process.stdout.write(`${name}\n`);
       } catch (err) {
         failed = true;
@@ -369,7 +378,7 @@ export const restart = defineCommand({
       try {
         const record = await c.containers.get(name);
         await stopContainer(c, record, ctx.flags.time as number | undefined, ctx.flags.signal as string | undefined);
-        await start(c, await c.containers.get(record.id), false);
+        await (await start(c, await c.containers.get(record.id), false)).saved;
         process.stdout.write(`${name}\n`);
       } catch (err) {
         failed = true;

@@ -4,7 +4,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Paths } from '../paths';
-import { newId } from '../storage/ids';
 import { openRecords, recordsDir, RecordConflictError, type RecordStore } from '../storage/records';
 import { removeTreeIn } from '../image/stores';
 
@@ -120,9 +119,9 @@ export function randomName(attempt = 0): string {
 }
 
 /** Creates the record with the given name, or an unused random one; retries on a lost race. */
-export async function createRecord(store: RecordStore<ContainerRecord>, record: Omit<ContainerRecord, 'id' | 'name'>, name?: string): Promise<ContainerRecord> {
+export async function createRecord(store: RecordStore<ContainerRecord>, record: Omit<ContainerRecord, 'name'>, name?: string): Promise<ContainerRecord> {
   for (let attempt = 0; ; attempt++) {
-    const candidate = { ...record, id: newId(), name: name ?? randomName(attempt) } as ContainerRecord;
+    const candidate = { ...record, name: name ?? randomName(attempt) } as ContainerRecord;
     try {
       return await store.create(candidate);
     } catch (err) {

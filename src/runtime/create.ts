@@ -10,6 +10,7 @@ import type { Stores } from '../image/stores';
 import { readImageFile, resolveUser } from './passwd';
 import { buildSpec, defaultPath, parseUlimit, type Rlimit } from './spec';
 import { userNamespace } from './userns';
+import { newId } from '../storage/ids';
 import { helperPath } from './helper';
 import {
   containerStore, createRecord, makeContainerDirs, removeContainerDirs, zeroTime,
@@ -197,24 +198,15 @@ export async function createContainer(input: CreateInput): Promise<ContainerReco
   if (name !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) {
     throw new SkiffError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   }
-  const record = await createRecord(store, {
-    created: new Date().toISOString(),
-    image: image.id,
-    imageName: input.imageName,
-    path: argv[0],
-    args: argv.slice(1),
-    config,
-    hostConfig,
-    state: { Status: 'created', Pid: 0, ExitCode: 0, Error: '', StartedAt: zeroTime, FinishedAt: zeroTime, OOMKilled: false, MonitorPid: 0 },
-    restartCount: 0,
-    lowerDirs,
-    mapping: ns.mode,
-  }, name);
-
+  // Everything is written under the new id first, and the record last: one record write, and a
+  // name conflict (or a crash) leaves only a directory that the failure path removes.
+  const id = newId();
   try {
-    const hostname = hostnameFlag ?? record.id.slice(0, 12);
+    const hostname = hostnameFlag ?? id.slice(0, 12);
     env = mergeEnv(env, [`HOSTNAME=${hostname}`], tty ? ['TERM=xterm'] : [], env.some((e) => e.startsWith('HOME=')) ? [] : [`HOME=${user.home}`]);
-    const dirs = await makeContainerDirs(paths, record.id);
+    config.Env = env;
+    config.Hostname = hostname;
+    const dirs = await makeContainerDirs(paths, id);
     const files = { hosts: join(dirs.dir, 'hosts'), hostname: join(dirs.dir, 'hostname'), resolvConf: join(dirs.dir, 'resolv.conf') };
     await Promise.all([
       writeFile(files.hosts, hostsFile(hostname, list(flags, 'add-host'))),
@@ -244,13 +236,22 @@ export async function createContainer(input: CreateInput): Promise<ContainerReco
       rootless: ns.mode !== 'root',
     });
     await writeFile(join(dirs.bundle, 'config.json'), JSON.stringify(spec, null, 2));
-    return await store.update(record.id, (r) => {
-      r.config.Env = env;
-      r.config.Hostname = hostname;
-    });
+    return await createRecord(store, {
+      id,
+      created: new Date().toISOString(),
+      image: image.id,
+      imageName: input.imageName,
+      path: argv[0],
+      args: argv.slice(1),
+      config,
+      hostConfig,
+      state: { Status: 'created', Pid: 0, ExitCode: 0, Error: '', StartedAt: zeroTime, FinishedAt: zeroTime, OOMKilled: false, MonitorPid: 0 },
+      restartCount: 0,
+      lowerDirs,
+      mapping: ns.mode,
+    }, name);
   } catch (err) {
-    await store.remove(record.id).catch(() => undefined);
-    await removeContainerDirs(paths, record.id).catch(() => undefined);
+    await removeContainerDirs(paths, id).catch(() => undefined);
     throw err;
   }
 }
