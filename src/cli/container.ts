@@ -22,6 +22,7 @@ import {
 import { attach, startMonitor } from '../runtime/monitor';
 import { spawnInUserNamespace } from '../runtime/userns';
 import type { RecordStore } from '../storage/records';
+import { compareCodePoints } from './format/values';
 
 interface Ctx {
   paths: Paths;
@@ -561,7 +562,7 @@ export const ps = defineCommand({
       filters.set(key, [...(filters.get(key) ?? []), f.slice(i + 1)]);
     }
     let records = await Promise.all((await c.containers.list()).map((r) => refresh(c.paths, c.containers, r)));
-    records.sort((a, b) => b.created.localeCompare(a.created));
+    records.sort((a, b) => compareCodePoints(b.created, a.created));
     const last = ctx.flags.latest ? 1 : (ctx.flags.last as number);
     const all = ctx.flags.all === true || last > 0 || (filters.has('status') && true) || filters.has('exited');
     if (!all) records = records.filter((r) => r.state.Status === 'running' || r.state.Status === 'paused' || r.state.Status === 'restarting');
@@ -609,7 +610,7 @@ export const ps = defineCommand({
       Status: statusText(r, Date.now(), humanDuration),
       Size: '0B (virtual 0B)',
       Names: r.name,
-      Labels: Object.entries(r.config.Labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(','),
+      Labels: Object.entries(r.config.Labels).sort(([a], [b]) => compareCodePoints(a, b)).map(([k, v]) => `${k}=${v}`).join(','),
       Label: (name: string) => r.config.Labels[name] ?? '',
       Mounts: '',
       Networks: r.hostConfig.NetworkMode,

@@ -12,6 +12,7 @@ import { loadRegistriesConfig } from '../image/registries';
 import { parsePlatform } from '../image/registry';
 import { openStores, type Stores } from '../image/stores';
 import type { ImageRecord } from '../storage/images';
+import { compareCodePoints } from './format/values';
 
 const formatHelp = "Format output using a custom template: 'table': Print output in table format with column headers (default) 'table TEMPLATE': Print output in table format using the given Go template 'json': Print in JSON format 'TEMPLATE': Print output using the given Go template.";
 
@@ -183,7 +184,7 @@ export const ls = defineCommand({
       if (!['dangling', 'reference', 'label', 'before', 'since'].includes(key)) throw new SkiffError(`invalid filter '${key}'`, ExitCode.failure);
     }
     let images = await stores.images.list();
-    images.sort((a, b) => (b.created ?? '').localeCompare(a.created ?? ''));
+    images.sort((a, b) => compareCodePoints(b.created ?? '', a.created ?? ''));
     const dangling = filters.get('dangling')?.[0];
     if (dangling !== undefined) {
       if (!['true', 'false', '1', '0'].includes(dangling)) throw new SkiffError(`invalid filter 'dangling=${dangling}'`, ExitCode.failure);
