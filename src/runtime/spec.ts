@@ -62,11 +62,10 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
   ];
-  // A user namespace cannot create device nodes: the standard ones are bind-mounted from the host.
-  if (input.rootless) {
-    for (const dev of ['null', 'zero', 'full', 'random', 'urandom', 'tty']) {
-      mounts.push({ destination: `/dev/${dev}`, type: 'bind', source: `/dev/${dev}`, options: ['bind', 'nosuid', 'noexec'] });
-    }
+  // The standard device nodes are bind-mounted from the host: a user namespace cannot create them,
+  // and as root the same binds keep the helper free of mknod.
+  for (const dev of ['null', 'zero', 'full', 'random', 'urandom', 'tty']) {
+    mounts.push({ destination: `/dev/${dev}`, type: 'bind', source: `/dev/${dev}`, options: ['bind', 'nosuid', 'noexec'] });
   }
   mounts.push(
     { destination: '/etc/resolv.conf', type: 'bind', source: input.files.resolvConf, options: ['rbind', 'rprivate'] },
