@@ -5,7 +5,7 @@ import { resolvePaths, type Paths } from '../paths';
 import { runHelper } from '../runtime/helper';
 import { gatherHostFacts, type HostFacts } from '../system/host';
 import { canRunContainers, diagnose, renderDoctor } from '../system/doctor';
-import { infoModel, renderInfo, renderInfoWarnings } from '../system/info';
+import { infoModel, renderInfo, renderInfoWarnings, type ObjectCounts } from '../system/info';
 import { executeTemplate, parseTemplate } from './format/template';
 
 declare const SKIFF_VERSION: string;
@@ -72,12 +72,28 @@ async function hostFacts(paths: Paths): Promise<HostFacts> {
   });
 }
 
+/** Containers by state and images, as `docker info` counts them. */
+async function objectCounts(paths: Paths): Promise<ObjectCounts> {
+  const [{ containerStore, refresh }, { openStores }] = await Promise.all([import('../runtime/containers'), import('../image/stores')]);
+  const store = containerStore(paths);
+  const counts = { running: 0, paused: 0, stopped: 0 };
+  for (const record of await store.list().catch(() => [])) {
+    const status = (await refresh(paths, store, record)).state.Status;
+    if (status === 'running' || status === 'restarting') counts.running++;
+    else if (status === 'paused') counts.paused++;
+    else counts.stopped++;
+  }
+  const images = (await openStores(paths).images.list().catch(() => [])).length;
+  return { containers: counts, images };
+}
+
 export const info = defineCommand({
   args: formatFlag,
   maxArgs: 0,
   async run(ctx: CommandContext) {
     const paths = resolvePaths(ctx.globals);
-    const model = infoModel(await hostFacts(paths), paths, SKIFF_VERSION);
+    const [facts, objects] = await Promise.all([hostFacts(paths), objectCounts(paths)]);
+    const model = infoModel(facts, paths, SKIFF_VERSION, objects);
     if (printFormatted(ctx.flags.format, model)) return;
     process.stdout.write(renderInfo(model));
     process.stderr.write(renderInfoWarnings(model));

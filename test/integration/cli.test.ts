@@ -84,9 +84,12 @@ test('info --format json reports the rootless paths, mapping and the real cgroup
   // The cgroup version the engine reports agrees with the filesystem on /sys/fs/cgroup.
   const fsType = spawnSync('stat', ['-f', '-c', '%T', '/sys/fs/cgroup'], { encoding: 'utf8' }).stdout.trim();
   assert.is(String(info.CgroupVersion), fsType === 'cgroup2fs' ? '2' : '1');
+  assert.is(typeof info.Containers, 'number');
+  assert.is(typeof info.Images, 'number');
   const text = await skiff(['info']);
   assert.is(text.code, 0, text.stderr);
   assert.match(text.stdout, /Docker Root Dir: /);
+  assert.match(text.stdout, /\n Containers: \d+\n  Running: \d+\n  Paused: \d+\n  Stopped: \d+\n Images: \d+\n/);
 });
 
 test('the helper is extracted once into the data dir under a name carrying its hash', async () => {

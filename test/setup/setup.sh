@@ -98,7 +98,7 @@ OUT_DIR=$REPO/test/.cache
 START=$(date +%s)
 
 PACKAGES=(uidmap slirp4netns passt fuse-overlayfs docker-registry skopeo umoci busybox-static
-  debootstrap apache2-utils jq tmux curl ca-certificates)
+  debootstrap apache2-utils jq tmux curl ca-certificates python3 procps util-linux make gcc libc6-dev)
 
 REGISTRY=127.0.0.1:5000
 AUTH_REGISTRY=127.0.0.1:5001
