@@ -7,9 +7,13 @@ prefix=${PREFIX:-$HOME/.local}
 
 say() { printf '==> %s\n' "$*"; }
 
-# What rootless containers need at run time, and what the build needs.
-debian_pkgs=(uidmap slirp4netns fuse-overlayfs busybox-static nodejs npm make gcc libc6-dev)
-fedora_pkgs=(shadow-utils slirp4netns fuse-overlayfs busybox nodejs npm make gcc glibc-static)
+# What rootless containers need at run time, and what the build needs. Node, npm, make and a
+# C compiler count as present when their commands are (they may come from elsewhere than apt).
+debian_pkgs=(uidmap slirp4netns fuse-overlayfs busybox-static libc6-dev)
+fedora_pkgs=(shadow-utils slirp4netns fuse-overlayfs busybox glibc-static)
+for tool in node:nodejs npm:npm make:make gcc:gcc; do
+  command -v "${tool%%:*}" >/dev/null || { debian_pkgs+=("${tool#*:}"); fedora_pkgs+=("${tool#*:}"); }
+done
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"
@@ -25,7 +29,7 @@ if command -v apt-get >/dev/null; then
     say "installing ${missing[*]}"
     if ! { as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" \
         || { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"; }; }; then
-      echo "Cannot install packages without root. Run this, then ./install.sh again:" >&2
+      echo "Could not install the packages skiff needs. Run this, then ./install.sh again:" >&2
       echo "  sudo apt-get install ${missing[*]}" >&2
       exit 1
     fi
