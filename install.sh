@@ -71,7 +71,7 @@ if [ -n "$busybox" ] && ! ldd "$busybox" >/dev/null 2>&1; then
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$rootfs/etc/passwd"
   printf 'root:x:0:\nnobody:x:65534:\n' >"$rootfs/etc/group"
   tar -C "$rootfs" -c . | "$prefix/bin/skiff" import -c 'CMD ["sh"]' - skiff-local/busybox:latest >/dev/null
-  "$prefix/bin/skiff" run --rm skiff-local/busybox:latest sh -c 'echo "hello from a rootless skiff container on $(uname -n)"'
+  "$prefix/bin/skiff" run --rm skiff-local/busybox:latest sh -c 'echo "hello from a skiff container on $(uname -n)"'
 else
   echo "busybox-static is not installed: skipping the first container (sudo apt-get install busybox-static)"
 fi
