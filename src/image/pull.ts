@@ -7,10 +7,11 @@ import type { ImageLayer, ImageRecord } from '../storage/images';
 import { chainIds } from '../storage/layers';
 import { compressionOf, unpackLayer } from './unpack';
 import { familiarName, familiarString, tagNameOnly, toString as referenceString, type Reference } from './reference';
-import { candidates, type RegistriesConfig } from './registries';
+import { candidates, endpoints, type RegistriesConfig } from './registries';
+import { findCredentials } from './auth';
 import {
-  defaultManifestAccept, hostPlatform, isIndexType, RegistryError, registryClientFor, selectPlatform,
-  type Descriptor, type ImageIndex, type Platform, type RegistryClient,
+  createRegistryClient, defaultManifestAccept, hostPlatform, isIndexType, RegistryError, registryClientFor, selectPlatform,
+  type Descriptor, type FetchedManifest, type ImageIndex, type Platform, type RegistryClient,
 } from './registry';
 import type { Stores } from './stores';
 import { mapLimit } from '../util/limit';
@@ -87,8 +88,7 @@ async function pullReference(reference: Reference, options: PullOptions): Promis
   const { stores } = options;
   const progress = options.progress ?? silent;
   const wanted = options.platform ?? hostPlatform();
-  const client = await registryClientFor(reference, { config: options.config, tlsVerify: options.tlsVerify, userAgent: `skiff/${SKIFF_VERSION}` });
-  const top = await client.getManifest(reference.digest ?? reference.tag!, defaultManifestAccept);
+  const { client, top } = await resolveManifest(reference, options);
   progress.line(`${reference.digest ?? reference.tag}: Pulling from ${familiarName(reference).replace(/^[^/]*\.[^/]*\//, '')}`);
 
   let manifest = top;
@@ -142,6 +142,34 @@ async function pullReference(reference: Reference, options: PullOptions): Promis
     };
     return { image: await stores.images.put(record), reference, digest: top.digest, upToDate: false };
   });
+}
+
+/**
+ * The manifest from the first endpoint that has it: the registry's configured mirrors in order
+ * (registries.json "mirrors"), then the registry itself. A mirror that fails or lacks the image is
+ * skipped, as Docker does; the registry's own error is the one reported.
+ */
+async function resolveManifest(reference: Reference, options: PullOptions): Promise<{ client: RegistryClient; top: FetchedManifest }> {
+  const tag = reference.digest ?? reference.tag!;
+  const userAgent = `skiff/${SKIFF_VERSION}`;
+  for (const mirror of endpoints(reference.domain, options.config, { tlsVerify: options.tlsVerify, purpose: 'pull' }).filter((e) => e.mirror)) {
+    try {
+      const url = new URL(mirror.url);
+      const client = createRegistryClient({
+        domain: url.host,
+        repository: reference.path,
+        schemes: [url.protocol === 'http:' ? 'http' : 'https'],
+        tlsVerify: mirror.tlsVerify,
+        credentials: (await findCredentials(url.host))?.credentials,
+        userAgent,
+      });
+      return { client, top: await client.getManifest(tag, defaultManifestAccept) };
+    } catch {
+      // On to the next mirror, then the registry.
+    }
+  }
+  const client = await registryClientFor(reference, { config: options.config, tlsVerify: options.tlsVerify, userAgent });
+  return { client, top: await client.getManifest(tag, defaultManifestAccept) };
 }
 
 async function allLayersPresent(stores: Stores, image: ImageRecord): Promise<boolean> {

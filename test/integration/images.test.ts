@@ -283,6 +283,21 @@ test('images filters: dangling, reference; image prune -f removes dangling image
   assert.is((await session.skiff(['images', '-q'])).stdout.trim().split('\n').length, 1);
 });
 
+test('registries.json mirrors: a broken mirror is skipped, a working one serves the pull', async () => {
+  const session = newSession();
+  const { relative } = await import('node:path');
+  session.writeFile(join(relative(session.dir, session.configHome), 'skiff', 'registries.json'),
+    JSON.stringify({ mirrors: { 'mirror.skiff.invalid': ['http://127.0.0.1:1', `http://${env.registry}`] } }));
+  const r = await session.skiff(['pull', 'mirror.skiff.invalid/skiff-test/busybox:latest']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Status: Downloaded newer image for mirror\.skiff\.invalid\/skiff-test\/busybox:latest/);
+  assert.is((await session.skiff(['images', '--format', '{{.Repository}}:{{.Tag}}'])).stdout, 'mirror.skiff.invalid/skiff-test/busybox:latest\n');
+  // Without the mirror the name does not resolve: the registry's own error is reported.
+  const plain = await newSession().skiff(['pull', 'mirror.skiff.invalid/skiff-test/busybox:latest']);
+  assert.is(plain.code, 1);
+  assert.match(plain.stderr, /mirror\.skiff\.invalid/);
+});
+
 test('pull -a pulls every tag of the repository', async () => {
   const session = newSession();
   const r = await session.skiff(['pull', '-a', '-q', `${env.registry}/skiff-test/busybox`]);
