@@ -298,6 +298,33 @@ test('registries.json mirrors: a broken mirror is skipped, a working one serves 
   assert.match(plain.stderr, /mirror\.skiff\.invalid/);
 });
 
+test('on a terminal, pull redraws one line per layer in place', async () => {
+  const session = newSession();
+  const script = `
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out = b''
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk: break
+    out += chunk
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors='replace'))
+sys.exit(os.waitstatus_to_exitcode(status))
+`;
+  const { skiffBinary } = await import('../lib/skiff');
+  const r = await session.run(['python3', '-c', script, skiffBinary(), 'pull', images.layers], { timeoutMs: 60_000 });
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /\x1b\[\d+A/, 'moves the cursor up to redraw a layer line');
+  assert.match(r.stdout, /[0-9a-f]{12}: Pull complete/);
+  assert.match(r.stdout, /Status: Downloaded newer image for 127\.0\.0\.1:5000\/skiff-test\/layers:latest/);
+});
+
 test('pull -a pulls every tag of the repository', async () => {
   const session = newSession();
   const r = await session.skiff(['pull', '-a', '-q', `${env.registry}/skiff-test/busybox`]);
