@@ -1,6 +1,7 @@
 // Starts a container under skiff-helper's monitor, and speaks the monitor's attach-socket protocol.
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
+import { closeSync, openSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { ExitCode, SkiffError } from '../errors';
 import type { Paths } from '../paths';
 import { helperPath } from './helper';
@@ -98,9 +99,28 @@ export function attachSocketPath(paths: Paths, id: string): string {
   return join(containerRunDir(paths, id), 'attach.sock');
 }
 
+/**
+ * A unix socket path must fit in 108 bytes; runtime dirs under long $XDG_RUNTIME_DIR paths do not.
+ * Then connect through the directory's descriptor, as /proc/self/fd/N/attach.sock.
+ */
+function connectableSocketPath(path: string): { path: string; close(): void } {
+  if (Buffer.byteLength(path) < 100) return { path, close: () => undefined };
+  let fd: number | undefined = openSync(dirname(path), 'r');
+  return {
+    path: `/proc/self/fd/${fd}/${basename(path)}`,
+    close: () => {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+  };
+}
+
 export function attach(paths: Paths, id: string, handlers: AttachHandlers): Promise<Attachment> {
   return new Promise((resolve, reject) => {
-    const socket = connect(attachSocketPath(paths, id));
+    const target = connectableSocketPath(attachSocketPath(paths, id));
+    const socket = connect(target.path);
+    socket.once('connect', () => target.close());
+    socket.once('error', () => target.close());
     let buffer: Buffer = Buffer.alloc(0);
     let exited = false;
     socket.on('data', (chunk: Buffer) => {
