@@ -18,7 +18,6 @@
  */
 #include "container.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -36,11 +35,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "file.h"
+#include "lookpath.h"
 #include "process.h"
 #include "pty.h"
 #include "rootfs.h"
@@ -313,61 +312,15 @@ static int set_user(const struct spec_process *p, struct error *err)
 	return 0;
 }
 
-/* Go's error text, which runc's and so Docker's messages carry: strerror in lower case. */
-static const char *go_strerror(int errnum, char *buf, size_t len)
+/* The PATH args[0] is looked for in: the process's own, else runc's default. */
+static const char *env_path(char *const *env)
 {
-	const char *text = strerrordesc_np(errnum);
-	snprintf(buf, len, "%s", text != NULL ? text : "unknown error");
-	buf[0] = (char)tolower((unsigned char)buf[0]);
-	return buf;
-}
-
-/* Go's findExecutable: 0 when name is a file with an x bit, else why not. */
-static int find_executable(const char *name)
-{
-	struct stat st;
-	if (stat(name, &st) < 0)
-		return errno;
-	if (!S_ISDIR(st.st_mode) && (st.st_mode & 0111) != 0)
-		return 0;
-	return EACCES;
-}
-
-/* args[0] as runc finds it (Go's exec.LookPath), with the PATH of the process's env. */
-static int look_path(const char *name, char *const *env, char *found, size_t len, int *code,
-		     struct error *err)
-{
-	char text[128];
-	if (strchr(name, '/') != NULL) {
-		int errnum = find_executable(name);
-		if (errnum == 0) {
-			snprintf(found, len, "%s", name);
-			return 0;
-		}
-		if (errnum == EACCES) {
-			*code = EXIT_CANNOT_INVOKE;
-			return error_msg(err, "exec: \"%s\": permission denied", name);
-		}
-		*code = EXIT_NOT_FOUND;
-		return error_msg(err, "exec: \"%s\": stat %s: %s", name, name,
-				 go_strerror(errnum, text, sizeof text));
-	}
 	const char *path = DEFAULT_PATH;
 	for (size_t i = 0; env[i] != NULL; i++) {
 		if (strncmp(env[i], "PATH=", 5) == 0)
 			path = env[i] + 5;
 	}
-	for (const char *dir = path; *path != '\0'; dir++) {
-		size_t n = strcspn(dir, ":");
-		if (snprintf(found, len, "%.*s/%s", (int)n, n ? dir : ".", name) < (int)len &&
-		    find_executable(found) == 0)
-			return 0;
-		dir += n;
-		if (*dir == '\0')
-			break;
-	}
-	*code = EXIT_NOT_FOUND;
-	return error_msg(err, "exec: \"%s\": executable file not found in $PATH", name);
+	return path;
 }
 
 /* ---- in the child ------------------------------------------------------------------ */
@@ -475,9 +428,8 @@ static void child_main(const struct child_args *a)
 		child_fail(a->sync_fd, EXIT_ENGINE_ERROR, &err);
 	}
 	char path[PATH_MAX];
-	int code = EXIT_NOT_FOUND;
-	if (look_path(p->args[0], p->env, path, sizeof path, &code, &err) < 0)
-		child_fail(a->sync_fd, code, &err);
+	if (lookpath(p->args[0], env_path(p->env), path, sizeof path, &err) < 0)
+		child_fail(a->sync_fd, err.errnum == EACCES ? EXIT_CANNOT_INVOKE : EXIT_NOT_FOUND, &err);
 	execve(path, p->args, p->env);
 	int errnum = errno;
 	char text[128];
@@ -651,13 +603,4 @@ void container_close(struct container *c)
 		close(c->terminal);
 	c->sync_fd = -1;
 	c->terminal = -1;
-}
-
-int container_exit_code(int wait_status)
-{
-	if (WIFEXITED(wait_status))
-		return WEXITSTATUS(wait_status);
-	if (WIFSIGNALED(wait_status))
-		return 128 + WTERMSIG(wait_status);
-	return EXIT_ENGINE_ERROR;
 }

@@ -57,7 +57,4 @@ int container_start(struct container *c, int *exit_code, struct error *err);
 /* Close the caller's fds for c; the process itself is not touched. */
 void container_close(struct container *c);
 
-/* A wait status as a shell reports it: the exit code, or 128+N for signal N. */
-int container_exit_code(int wait_status);
-
 #endif

@@ -1,4 +1,4 @@
-/* error.c: building and passing struct error values. */
+/* error.c: building, passing and printing struct error values. */
 #include "error.h"
 
 #include <errno.h>
@@ -103,4 +103,27 @@ int error_recv(int fd, struct error *value, struct error *err)
 		return error_msg(err, "receive from sync socket: short read");
 	value->msg[sizeof value->msg - 1] = '\0';
 	return 1;
+}
+
+int error_print(const struct error *err, int status)
+{
+	char line[ERROR_MSG_MAX];
+	snprintf(line, sizeof line, "%s", err->msg);
+	for (char *c = line; *c != '\0'; c++) {
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
+	}
+	fprintf(stderr, "skiff-helper: %s\n", line);
+	return status;
+}
+
+int error_usage(const char *verb, int status, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "skiff-helper %s: ", verb);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see skiff-helper %s --help)\n", verb);
+	return status;
 }

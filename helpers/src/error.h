@@ -46,4 +46,19 @@ int error_send(int fd, const struct error *value, struct error *err);
 /* Returns 1 when a value was received, 0 when the peer closed its end without a word. */
 int error_recv(int fd, struct error *value, struct error *err);
 
+/*
+ * How a verb reports a failure: one line on stderr, "skiff-helper: MESSAGE" (line breaks,
+ * e.g. in a tool's output, become spaces: skiff shows the line as its error). Returns
+ * status, the verb's exit code for it: `return error_print(&err, EXIT_ENGINE_ERROR);`.
+ */
+int error_print(const struct error *err, int status);
+
+/*
+ * How a verb reports a usage error: one line on stderr, "skiff-helper VERB: MESSAGE (see
+ * skiff-helper VERB --help)". Returns status, the verb's usage exit code (EXIT_USAGE, or
+ * EXIT_ENGINE_ERROR for the verbs that pass a command's status through; see verbs.h).
+ */
+int error_usage(const char *verb, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

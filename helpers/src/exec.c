@@ -44,7 +44,6 @@
  *
  *     helpers/skiff-helper exec --pid 4242 --cwd / --env PATH=/usr/bin:/bin -- hostname
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -72,6 +71,7 @@
 #include "cleanup.h"
 #include "error.h"
 #include "file.h"
+#include "lookpath.h"
 #include "nsjoin.h"
 #include "process.h"
 #include "pty.h"
@@ -106,19 +106,6 @@ struct inherited {
 /* The signals a `docker exec` sig-proxy passes on; SIGCHLD and SIGWINCH are the helper's. */
 static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 
-/* One line on stderr, however many the message has. */
-static int fail(const struct error *err)
-{
-	char line[ERROR_MSG_MAX];
-	snprintf(line, sizeof line, "%s", err->msg);
-	for (char *c = line; *c != '\0'; c++) {
-		if (*c == '\n' || *c == '\r')
-			*c = ' ';
-	}
-	fprintf(stderr, "skiff-helper: %s\n", line);
-	return EXIT_ENGINE_ERROR;
-}
-
 /* The process could not be started: Docker's wording around runc's, and Docker's status. */
 static int fail_start(const struct error *err)
 {
@@ -141,14 +128,6 @@ static void usage(FILE *out)
 	      "are forwarded. Exit status: CMD's (128+N if killed by signal N), 126 (CMD could\n"
 	      "not be started), 125 (helper error).\n",
 	      out);
-}
-
-static int usage_error(const char *fmt, const char *arg)
-{
-	fputs("skiff-helper exec: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs(" (see skiff-helper exec --help)\n", stderr);
-	return EXIT_ENGINE_ERROR;
 }
 
 /* A decimal id: 0 to 2^32 - 2 ((uid_t)-1 means "unchanged" to the kernel). */
@@ -228,7 +207,8 @@ static int parse_options(int argc, char **argv, struct exec_options *o)
 		switch (c) {
 		case 'p':
 			if (!parse_id(optarg, &end, &pid) || *end != '\0' || pid == 0 || pid > INT32_MAX)
-				return usage_error("--pid wants a process id, got \"%s\"", optarg);
+				return error_usage("exec", EXIT_ENGINE_ERROR,
+						   "--pid wants a process id, got \"%s\"", optarg);
 			o->pid = (pid_t)pid;
 			break;
 		case 't':
@@ -242,21 +222,25 @@ static int parse_options(int argc, char **argv, struct exec_options *o)
 			break;
 		case 'u':
 			if (!parse_user(optarg, &o->uid, &o->gid))
-				return usage_error("--user wants numeric UID:GID, got \"%s\"", optarg);
+				return error_usage("exec", EXIT_ENGINE_ERROR,
+						   "--user wants numeric UID:GID, got \"%s\"", optarg);
 			break;
 		case 'G':
 			if (!parse_groups(optarg, &o->groups, &o->group_count))
-				return usage_error("--groups wants numeric GID,GID,..., got \"%s\"", optarg);
+				return error_usage("exec", EXIT_ENGINE_ERROR,
+						   "--groups wants numeric GID,GID,..., got \"%s\"", optarg);
 			o->has_groups = true;
 			break;
 		case 'w':
 			if (optarg[0] != '/')
-				return usage_error("--cwd wants an absolute path, got \"%s\"", optarg);
+				return error_usage("exec", EXIT_ENGINE_ERROR,
+						   "--cwd wants an absolute path, got \"%s\"", optarg);
 			o->cwd = optarg;
 			break;
 		case 'e':
 			if (strchr(optarg, '=') == NULL || optarg[0] == '=')
-				return usage_error("--env wants NAME=VALUE, got \"%s\"", optarg);
+				return error_usage("exec", EXIT_ENGINE_ERROR,
+						   "--env wants NAME=VALUE, got \"%s\"", optarg);
 			o->env[o->env_count++] = optarg;
 			break;
 		case 'E':
@@ -265,27 +249,16 @@ static int parse_options(int argc, char **argv, struct exec_options *o)
 			usage(stdout);
 			return EXIT_SUCCESS;
 		default:
-			return usage_error("unknown option or missing value: %s", argv[optind - 1]);
+			return error_usage("exec", EXIT_ENGINE_ERROR,
+					   "unknown option or missing value: %s", argv[optind - 1]);
 		}
 	}
 	if (o->pid == 0)
-		return usage_error("%s is required", "--pid PID");
+		return error_usage("exec", EXIT_ENGINE_ERROR, "--pid PID is required");
 	if (optind == argc)
-		return usage_error("%s", "no command given (CMD after --)");
+		return error_usage("exec", EXIT_ENGINE_ERROR, "no command given (CMD after --)");
 	o->command = argv + optind;
 	return -1;
-}
-
-/* Go's error strings, which runc's messages (and so Docker's) carry: strerror, lower case. */
-static const char *go_strerror(int errnum, char *buf, size_t len)
-{
-	const char *text = strerrordesc_np(errnum);
-	if (text == NULL)
-		snprintf(buf, len, "errno %d", errnum);
-	else
-		snprintf(buf, len, "%s", text);
-	buf[0] = (char)tolower((unsigned char)buf[0]);
-	return buf;
 }
 
 static int read_inherited(pid_t pid, struct inherited *inh, struct error *err)
@@ -316,46 +289,6 @@ static int read_inherited(pid_t pid, struct inherited *inh, struct error *err)
 			return error_sys(err, "read resource limit %d of container process %d", r, (int)pid);
 	}
 	return 0;
-}
-
-/* Go's findExecutable: 0, or why name cannot be run (a stat errno, or EACCES). */
-static int find_executable(const char *name)
-{
-	struct stat st;
-	if (stat(name, &st) < 0)
-		return errno;
-	if (!S_ISDIR(st.st_mode) && (st.st_mode & 0111) != 0)
-		return 0;
-	return EACCES;
-}
-
-/* CMD as runc finds it (Go's exec.LookPath on the process's own PATH), with its words. */
-static int look_path(const char *name, char *found, size_t len, struct error *err)
-{
-	char text[128];
-	if (strchr(name, '/') != NULL) {
-		int errnum = find_executable(name);
-		if (errnum == EACCES)
-			return error_msg(err, "exec: \"%s\": permission denied", name);
-		if (errnum != 0)
-			return error_msg(err, "exec: \"%s\": stat %s: %s", name, name,
-					 go_strerror(errnum, text, sizeof text));
-		snprintf(found, len, "%s", name);
-		return 0;
-	}
-	const char *path = getenv("PATH");
-	if (path == NULL || *path == '\0')
-		path = NULL;
-	for (const char *dir = path; dir != NULL; dir++) {
-		size_t n = strcspn(dir, ":");
-		if (snprintf(found, len, "%.*s/%s", (int)n, n ? dir : ".", name) < (int)len &&
-		    find_executable(found) == 0)
-			return 0;
-		dir += n;
-		if (*dir == '\0')
-			break;
-	}
-	return error_msg(err, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
 static int drop_capabilities(const struct inherited *inh, struct error *err)
@@ -442,7 +375,7 @@ static int prepare_child(const struct child_setup *c, char *path, size_t len, st
 		return error_sys(err, "set no_new_privs");
 
 	environ = o->env;
-	if (look_path(o->command[0], path, len, err) < 0)
+	if (lookpath(o->command[0], getenv("PATH"), path, len, err) < 0)
 		return -1;
 	/* Nothing the helper inherited reaches the container; the sync socket closes at exec. */
 	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
@@ -472,27 +405,6 @@ static void run_child(const struct child_setup *c, int sync_fd)
 	}
 	error_send(sync_fd, &outcome, &ignored);
 	_exit(EXIT_CANNOT_INVOKE);
-}
-
-/* Write all of buf to fd, which may be non-blocking (Node shares its stdio that way). */
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EAGAIN) {
-			struct pollfd p = { .fd = fd, .events = POLLOUT };
-			if (poll(&p, 1, -1) < 0 && errno != EINTR)
-				return -1;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* With --detach --tty: someone must keep reading the pty, or the process blocks on output. */
@@ -588,7 +500,7 @@ static bool pump_output(struct relay *r)
 		r->master_open = false;
 		return false;
 	}
-	if (r->stdout_open && write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
+	if (r->stdout_open && file_write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
 		r->stdout_open = false;
 	return true;
 }
@@ -660,13 +572,6 @@ static int supervise(struct relay *r, struct error *err)
 	return status;
 }
 
-static int exit_status(int status)
-{
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
-
 static int run(const struct exec_options *o)
 {
 	struct error err;
@@ -675,7 +580,7 @@ static int run(const struct exec_options *o)
 	 * container's processes from ptracing it (exec makes it dumpable again). */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
 		error_sys(&err, "prctl PR_SET_DUMPABLE");
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 	}
 	signal(SIGPIPE, SIG_IGN);
 
@@ -684,21 +589,21 @@ static int run(const struct exec_options *o)
 	ns_target_init(&target);
 	if (ns_target_open(o->pid, &target, &err) < 0 || read_inherited(o->pid, &inh, &err) < 0 ||
 	    ns_target_check_alive(&target, &err) < 0)
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 	cleanup_fd int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (devnull < 0) {
 		error_sys(&err, "open /dev/null");
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 	}
 
 	/* All but the pid namespace for now: a --detach --tty drainer stays out of it. */
 	if (ns_target_join(&target, (target.differ & ~CLONE_NEWPID) | CLONE_NEWNS, &err) < 0)
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 	cleanup_fd int master = -1;
 	cleanup_fd int slave = -1;
 	if (o->tty) {
 		if (pty_open(&master, &slave, &err) < 0)
-			return fail(&err);
+			return error_print(&err, EXIT_ENGINE_ERROR);
 		copy_window_size(master);
 	}
 
@@ -711,30 +616,30 @@ static int run(const struct exec_options *o)
 	sigaddset(&handled, SIGWINCH);
 	if (sigprocmask(SIG_BLOCK, &handled, NULL) < 0) {
 		error_sys(&err, "block signals");
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 	}
 	cleanup_fd int sigfd = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sigfd < 0) {
 		error_sys(&err, "signalfd");
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 	}
 	if (o->detach && o->tty && start_drainer(master, devnull, &err) < 0)
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 
 	if (ns_target_join(&target, CLONE_NEWPID, &err) < 0)
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 	cleanup_fd int cwd_fd = steal_fd(&target.cwd_fd);
 	ns_target_close(&target);
 
 	cleanup_fd int parent_end = -1;
 	cleanup_fd int child_end = -1;
 	if (proc_sync_pair(&parent_end, &child_end, &err) < 0)
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 	/* Not proc_fork(): the process must outlive the helper (--detach, or a killed CLI). */
 	cleanup_pid pid_t child = fork();
 	if (child < 0) {
 		error_sys(&err, "fork");
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 	}
 	if (child == 0) {
 		close(parent_end);
@@ -754,11 +659,11 @@ static int run(const struct exec_options *o)
 	struct error outcome;
 	int got = error_recv(parent_end, &outcome, &err);
 	if (got < 0)
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 	if (got > 0) {
 		int ignored;
 		if (proc_wait(child, &ignored, &err) < 0)
-			return fail(&err);
+			return error_print(&err, EXIT_ENGINE_ERROR);
 		child = -1;
 		return fail_start(&outcome);
 	}
@@ -770,7 +675,7 @@ static int run(const struct exec_options *o)
 	struct termios saved;
 	bool raw = o->tty && o->interactive && isatty(STDIN_FILENO);
 	if (raw && term_set_raw(STDIN_FILENO, &saved, &err) < 0)
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 	struct relay relay = {
 		.child = child,
 		.sigfd = sigfd,
@@ -783,9 +688,9 @@ static int run(const struct exec_options *o)
 	if (raw)
 		term_restore(STDIN_FILENO, &saved);
 	if (wait_status < 0)
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 	child = -1;
-	return exit_status(wait_status);
+	return proc_exit_code(wait_status);
 }
 
 int exec_main(int argc, char **argv)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -47,6 +48,11 @@ ssize_t file_read(const char *path, char *buf, size_t len, struct error *err)
 	cleanup_fd int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return error_sys(err, "open %s", path);
+	return file_read_fd(fd, path, buf, len, err);
+}
+
+ssize_t file_read_fd(int fd, const char *path, char *buf, size_t len, struct error *err)
+{
 	size_t used = 0;
 	while (used < len - 1) {
 		ssize_t n = read(fd, buf + used, len - 1 - used);
@@ -60,4 +66,25 @@ ssize_t file_read(const char *path, char *buf, size_t len, struct error *err)
 	}
 	buf[used] = '\0';
 	return (ssize_t)used;
+}
+
+int file_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+			if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+				return -1;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }

@@ -19,4 +19,15 @@ int file_create(const char *path, const char *data, mode_t mode, struct error *e
 /* Read up to len - 1 bytes of path into buf, NUL-terminated; returns the byte count or -1. */
 ssize_t file_read(const char *path, char *buf, size_t len, struct error *err);
 
+/* The same from an open fd (path names it in messages), for a caller that checks the file
+ * before reading it. */
+ssize_t file_read_fd(int fd, const char *path, char *buf, size_t len, struct error *err);
+
+/*
+ * Write all len bytes of data to fd, retrying on EINTR and waiting in poll() while a
+ * non-blocking fd is full (Node shares its stdio that way). Returns 0, or -1 with errno
+ * set: callers word (or ignore) the failure themselves.
+ */
+int file_write_all(int fd, const void *data, size_t len);
+
 #endif

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "process.h"
 #include "verbs.h"
 
 /* Faults that concern the init itself and stay deliverable (as with tini). */
@@ -52,24 +53,6 @@ static void usage(FILE *out)
 	      out);
 }
 
-/* Whether name (no '/') is in one of $PATH's directories: execvp() reports EACCES when
- * one was unreadable, even if the command is in none of them. */
-static bool in_path(const char *name)
-{
-	const char *path = getenv("PATH");
-	for (const char *dir = path ? path : "/bin:/usr/bin";; dir++) {
-		size_t n = strcspn(dir, ":");
-		char candidate[4096];
-		if (snprintf(candidate, sizeof candidate, "%.*s/%s", (int)n, n ? dir : ".", name) <
-			    (int)sizeof candidate &&
-		    access(candidate, F_OK) == 0)
-			return true;
-		dir += n;
-		if (*dir == '\0')
-			return false;
-	}
-}
-
 static void run_command(char **command, const sigset_t *mask) __attribute__((noreturn));
 static void run_command(char **command, const sigset_t *mask)
 {
@@ -82,20 +65,10 @@ static void run_command(char **command, const sigset_t *mask)
 	signal(SIGTTIN, SIG_DFL);
 	signal(SIGTTOU, SIG_DFL);
 	sigprocmask(SIG_SETMASK, mask, NULL);
-	execvp(command[0], command);
-	int errnum = errno;
-	if (errnum == EACCES && strchr(command[0], '/') == NULL && !in_path(command[0]))
-		errnum = ENOENT;
+	int errnum = proc_execvp(command);
 	fprintf(stderr, "[FATAL skiff-init (%d)] exec %s failed: %s\n", (int)getpid(), command[0],
 		strerror(errnum));
 	_exit(errnum == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_INVOKE);
-}
-
-static int exit_status(int status)
-{
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
 }
 
 int init_main(int argc, char **argv)
@@ -114,14 +87,10 @@ int init_main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_SUCCESS;
 		}
-		fprintf(stderr, "skiff-helper init: unknown option %s (see skiff-helper init --help)\n",
-			argv[optind - 1]);
-		return EXIT_ENGINE_ERROR;
+		return error_usage("init", EXIT_ENGINE_ERROR, "unknown option %s", argv[optind - 1]);
 	}
-	if (optind == argc) {
-		fputs("skiff-helper init: no command given (see skiff-helper init --help)\n", stderr);
-		return EXIT_ENGINE_ERROR;
-	}
+	if (optind == argc)
+		return error_usage("init", EXIT_ENGINE_ERROR, "no command given");
 	char **command = argv + optind;
 
 	/* Every signal waits in the queue for sigwaitinfo(): as pid 1, a signal with no
@@ -167,7 +136,7 @@ int init_main(int argc, char **argv)
 			if (pid <= 0)
 				break;
 			if (pid == child)
-				return exit_status(status);
+				return proc_exit_code(status);
 		}
 	}
 }

@@ -2,6 +2,7 @@
 #include "json.h"
 
 #include <stddef.h>
+#include <string.h>
 
 void json_init(struct json *j, FILE *out)
 {
@@ -58,8 +59,7 @@ void json_array_end(struct json *j)
 	close_container(j, ']');
 }
 
-/* Length of the valid UTF-8 sequence starting at s (1 to 4), or 0 if it is not valid. */
-static size_t utf8_sequence(const unsigned char *s)
+size_t json_utf8_length(const unsigned char *s, size_t n)
 {
 	unsigned char c = s[0];
 	unsigned char lo = 0x80, hi = 0xbf;
@@ -72,6 +72,8 @@ static size_t utf8_sequence(const unsigned char *s)
 	else if (c >= 0xf0 && c <= 0xf4)
 		len = 4;
 	else
+		return 0;
+	if (len > n)
 		return 0;
 	/* Overlong forms, UTF-16 surrogates and code points past U+10FFFF are invalid. */
 	if (c == 0xe0)
@@ -94,6 +96,7 @@ static size_t utf8_sequence(const unsigned char *s)
 static void write_string(FILE *out, const char *text)
 {
 	const unsigned char *s = (const unsigned char *)text;
+	const unsigned char *end = s + strlen(text);
 	fputc('"', out);
 	while (*s != '\0') {
 		unsigned char c = *s;
@@ -114,7 +117,7 @@ static void write_string(FILE *out, const char *text)
 			fputc(c, out);
 			s++;
 		} else {
-			size_t len = utf8_sequence(s);
+			size_t len = json_utf8_length(s, (size_t)(end - s));
 			if (len == 0) {
 				fputs("\\ufffd", out);
 				s++;

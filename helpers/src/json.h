@@ -3,6 +3,7 @@
 #define SKIFF_JSON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 /*
@@ -34,5 +35,13 @@ void json_key(struct json *j, const char *key);
 void json_string(struct json *j, const char *s);
 void json_bool(struct json *j, bool value);
 void json_int(struct json *j, long long value);
+
+/*
+ * The length (2 to 4) of the valid UTF-8 sequence at s, at most n bytes, or 0 when there
+ * is none (overlong forms, UTF-16 surrogates and code points past U+10FFFF are invalid, as
+ * for Go): how both JSON writers, this one and logfile.c's, tell which bytes become U+FFFD.
+ * Only for a byte s[0] of 0x80 or more.
+ */
+size_t json_utf8_length(const unsigned char *s, size_t n);
 
 #endif

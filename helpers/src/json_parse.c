@@ -371,33 +371,39 @@ int json_expect(const struct json_value *v, enum json_type type, const char *wha
 	return error_msg(err, "%s: expected %s, got %s", what, type_name(type), type_name(v->type));
 }
 
-int json_get_string(const struct json_value *v, const char *what, const char **out,
-		    struct error *err)
+/* 1 when v is there to read as type, 0 when absent or null, -1 (err) for another type. */
+static int present(const struct json_value *v, enum json_type type, const char *what,
+		   struct error *err)
 {
 	if (v == NULL || v->type == JSON_NULL)
 		return 0;
-	if (json_expect(v, JSON_STRING, what, err) < 0)
-		return -1;
+	return json_expect(v, type, what, err) < 0 ? -1 : 1;
+}
+
+int json_get_string(const struct json_value *v, const char *what, const char **out,
+		    struct error *err)
+{
+	int rc = present(v, JSON_STRING, what, err);
+	if (rc <= 0)
+		return rc;
 	*out = v->text;
 	return 1;
 }
 
 int json_get_bool(const struct json_value *v, const char *what, bool *out, struct error *err)
 {
-	if (v == NULL || v->type == JSON_NULL)
-		return 0;
-	if (json_expect(v, JSON_BOOL, what, err) < 0)
-		return -1;
+	int rc = present(v, JSON_BOOL, what, err);
+	if (rc <= 0)
+		return rc;
 	*out = v->boolean;
 	return 1;
 }
 
 int json_get_u64(const struct json_value *v, const char *what, uint64_t *out, struct error *err)
 {
-	if (v == NULL || v->type == JSON_NULL)
-		return 0;
-	if (json_expect(v, JSON_NUMBER, what, err) < 0)
-		return -1;
+	int rc = present(v, JSON_NUMBER, what, err);
+	if (rc <= 0)
+		return rc;
 	char *end;
 	errno = 0;
 	uintmax_t n = strtoumax(v->text, &end, 10);
@@ -409,10 +415,9 @@ int json_get_u64(const struct json_value *v, const char *what, uint64_t *out, st
 
 int json_get_i64(const struct json_value *v, const char *what, int64_t *out, struct error *err)
 {
-	if (v == NULL || v->type == JSON_NULL)
-		return 0;
-	if (json_expect(v, JSON_NUMBER, what, err) < 0)
-		return -1;
+	int rc = present(v, JSON_NUMBER, what, err);
+	if (rc <= 0)
+		return rc;
 	char *end;
 	errno = 0;
 	intmax_t n = strtoimax(v->text, &end, 10);

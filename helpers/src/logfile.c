@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json.h"
+
 /* Docker's copier cuts lines at its buffer size. */
 #define LOG_LINE_MAX (16 * 1024)
 /* Records up to this size are formatted on the stack; bigger ones in a heap buffer. */
@@ -81,39 +83,6 @@ void format_rfc3339nano(const struct timespec *t, char *buf, size_t len)
 	*p = '\0';
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if none (Go's rules). */
-static size_t utf8_length(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f; /* no UTF-16 surrogates */
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f; /* nothing past U+10FFFF */
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++) {
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	}
-	return len;
-}
-
 /*
  * Escape data into out (NULL: only count); returns the length. As Docker's
  * ffjsonWriteJSONBytesAsString: at most 6 bytes per input byte.
@@ -154,7 +123,7 @@ static size_t escape(const char *data, size_t len, char *out)
 			i++;
 			continue;
 		}
-		size_t seq = utf8_length(s + i, len - i);
+		size_t seq = json_utf8_length(s + i, len - i);
 		if (seq == 0) {
 			const char *fffd = "\\ufffd";
 			for (int k = 0; k < 6; k++)

@@ -73,6 +73,7 @@
 #include "error.h"
 #include "json.h"
 #include "logfile.h"
+#include "process.h"
 #include "spec.h"
 #include "verbs.h"
 
@@ -134,14 +135,6 @@ struct monitor {
 };
 
 /* ---- options ----------------------------------------------------------------------- */
-
-static int usage_error(const char *fmt, const char *arg)
-{
-	fputs("skiff-helper monitor: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs(" (see skiff-helper monitor --help)\n", stderr);
-	return EXIT_ENGINE_ERROR;
-}
 
 static void usage(FILE *out)
 {
@@ -213,7 +206,7 @@ static int parse_options(int argc, char **argv, struct monitor_options *o)
 	o->log_max_files = 1;
 	o->exit_command = calloc((size_t)argc + 1, sizeof *o->exit_command);
 	if (o->exit_command == NULL)
-		return usage_error("%s", "out of memory");
+		return error_usage("monitor", EXIT_ENGINE_ERROR, "out of memory");
 	opterr = 0;
 	optind = 1;
 	for (;;) {
@@ -233,53 +226,65 @@ static int parse_options(int argc, char **argv, struct monitor_options *o)
 			else if (strcmp(optarg, "json-file") == 0)
 				o->log_none = false;
 			else
-				return usage_error("--log-driver: json-file or none, not \"%s\"", optarg);
+				return error_usage("monitor", EXIT_ENGINE_ERROR,
+						   "--log-driver: json-file or none, not \"%s\"", optarg);
 			break;
 		case 's':
 			if (!parse_number(optarg, ULLONG_MAX, &o->log_max_size))
-				return usage_error("--log-max-size wants a number of bytes, got \"%s\"", optarg);
+				return error_usage("monitor", EXIT_ENGINE_ERROR,
+						   "--log-max-size wants a number of bytes, got \"%s\"", optarg);
 			break;
 		case 'f':
 			if (!parse_number(optarg, 1000000, &n) || n == 0)
-				return usage_error("--log-max-files wants a number from 1, got \"%s\"", optarg);
+				return error_usage("monitor", EXIT_ENGINE_ERROR,
+						   "--log-max-files wants a number from 1, got \"%s\"", optarg);
 			o->log_max_files = (unsigned)n;
 			break;
 		case 'r':
 			if (!parse_restart(optarg, o))
-				return usage_error("--restart: no, on-failure[:N], always or unless-stopped, "
+				return error_usage("monitor", EXIT_ENGINE_ERROR,
+						   "--restart: no, on-failure[:N], always or unless-stopped, "
 						   "not \"%s\"", optarg);
 			break;
 		case 'x':
 			if (exit_words > 0)
-				return usage_error("%s", "--exit-command given twice");
+				return error_usage("monitor", EXIT_ENGINE_ERROR,
+						   "--exit-command given twice");
 			o->exit_command[exit_words++] = optarg;
 			break;
 		case 'a':
 			if (exit_words == 0)
-				return usage_error("%s", "--exit-arg before --exit-command");
+				return error_usage("monitor", EXIT_ENGINE_ERROR,
+						   "--exit-arg before --exit-command");
 			o->exit_command[exit_words++] = optarg;
 			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_SUCCESS;
 		default:
-			return usage_error("unknown option or missing value: %s", argv[optind - 1]);
+			return error_usage("monitor", EXIT_ENGINE_ERROR,
+					   "unknown option or missing value: %s", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument \"%s\"", argv[optind]);
+		return error_usage("monitor", EXIT_ENGINE_ERROR,
+				   "unexpected argument \"%s\"", argv[optind]);
 	if (o->bundle == NULL || o->state_dir == NULL || o->id == NULL)
-		return usage_error("%s are required", "--bundle, --state-dir and --id");
+		return error_usage("monitor", EXIT_ENGINE_ERROR,
+				   "--bundle, --state-dir and --id are required");
 	if (!o->log_none && o->log_path == NULL)
-		return usage_error("%s", "--log-path FILE is required with the json-file log driver");
+		return error_usage("monitor", EXIT_ENGINE_ERROR,
+				   "--log-path FILE is required with the json-file log driver");
 	/* The monitor works in the state directory: a relative name would move with it. */
 	if (o->log_path != NULL && o->log_path[0] != '/')
-		return usage_error("--log-path wants an absolute path, got \"%s\"", o->log_path);
+		return error_usage("monitor", EXIT_ENGINE_ERROR,
+				   "--log-path wants an absolute path, got \"%s\"", o->log_path);
 	if (exit_words == 0) {
 		free(o->exit_command);
 		o->exit_command = NULL;
 	} else if (o->exit_command[0][0] != '/') {
-		return usage_error("--exit-command wants an absolute path, got \"%s\"", o->exit_command[0]);
+		return error_usage("monitor", EXIT_ENGINE_ERROR,
+				   "--exit-command wants an absolute path, got \"%s\"", o->exit_command[0]);
 	}
 	return -1;
 }
@@ -622,7 +627,7 @@ static void container_exited(struct monitor *m, int status)
 	container_close(&m->c);
 	m->running = false;
 	m->gated = false;
-	finish_run(m, container_exit_code(status), WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	finish_run(m, proc_exit_code(status), WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
 static void restart(struct monitor *m)

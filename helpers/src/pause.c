@@ -349,8 +349,9 @@ static void __attribute__((noreturn)) become_pause(int sync, const struct pause_
 }
 
 /* P: unshare, wait to be mapped, fork the pause process. Returns only on failure. */
-static int namespace_child(int sync, const struct pause_dir *dir, struct error *err)
+static int namespace_child(void *arg, int sync, struct error *err)
 {
+	const struct pause_dir *dir = arg;
 	struct error message = { 0 };
 
 	/* The new mount namespace is owned by the new user namespace, which makes it less
@@ -421,24 +422,11 @@ static int map_ids(pid_t pid, const struct pause_idmap *idmap, struct error *err
 
 static int create(const struct pause_dir *dir, const struct pause_idmap *idmap, struct error *err)
 {
+	/* Forked by proc_fork: if the helper dies half-way, P dies too (Q is forked only after). */
 	cleanup_fd int parent_end = -1;
-	cleanup_fd int child_end = -1;
-	if (proc_sync_pair(&parent_end, &child_end, err) < 0)
-		return -1;
-
-	/* proc_fork: if the helper dies half-way, P dies too (Q is forked only after). */
-	cleanup_pid pid_t pid = proc_fork(err);
+	cleanup_pid pid_t pid = proc_spawn(namespace_child, (void *)dir, &parent_end, err);
 	if (pid < 0)
 		return -1;
-	if (pid == 0) {
-		struct error outcome;
-		struct error ignored;
-		close(parent_end);
-		namespace_child(child_end, dir, &outcome);
-		error_send(child_end, &outcome, &ignored);
-		_exit(1);
-	}
-	close(steal_fd(&child_end));
 
 	if (expect_ok(parent_end, "create the user namespace", err) < 0)
 		return -1;

@@ -168,8 +168,9 @@ static int verify_map(const char *which, const struct id_range *want, struct err
 }
 
 /* Child side: enter a user namespace, wait to be mapped, then check the maps took. */
-static int idmap_child_steps(int sync, const struct idmap_plan *plan, struct error *err)
+static int idmap_child_steps(void *arg, int sync, struct error *err)
 {
+	const struct idmap_plan *plan = arg;
 	struct error message = { 0 };
 
 	if (unshare(CLONE_NEWUSER) < 0)
@@ -200,24 +201,9 @@ static int check_idmap(const struct probe_options *o, char *detail, size_t len, 
 	userns_full_map(getgid(), o->gid_start, o->gid_count, plan.gid_map);
 
 	cleanup_fd int parent_end = -1;
-	cleanup_fd int child_end = -1;
-	if (proc_sync_pair(&parent_end, &child_end, err) < 0)
-		return -1;
-
-	cleanup_pid pid_t pid = proc_fork(err);
+	cleanup_pid pid_t pid = proc_spawn(idmap_child_steps, &plan, &parent_end, err);
 	if (pid < 0)
 		return -1;
-	if (pid == 0) {
-		struct error outcome = { 0 };
-		struct error ignored;
-		close(parent_end);
-		int rc = idmap_child_steps(child_end, &plan, &outcome);
-		if (rc == 0)
-			memset(&outcome, 0, sizeof outcome);
-		error_send(child_end, &outcome, &ignored);
-		_exit(rc == 0 ? 0 : 1);
-	}
-	close(steal_fd(&child_end));
 
 	/* First word from the child: it is in a new user namespace, or why not. */
 	struct error message;
@@ -539,23 +525,6 @@ static int usage_error(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
-/* Parse "START:COUNT" of a subordinate id range. */
-static bool parse_range(const char *text, unsigned long *start, unsigned long *count)
-{
-	char *end;
-	if (text[0] < '0' || text[0] > '9')
-		return false;
-	errno = 0;
-	*start = strtoul(text, &end, 10);
-	if (errno != 0 || *end != ':' || end[1] < '0' || end[1] > '9')
-		return false;
-	*count = strtoul(end + 1, &end, 10);
-	if (errno != 0 || *end != '\0' || *count == 0)
-		return false;
-	/* Ids are 32-bit and (uid_t)-1 is reserved. */
-	return *start <= 0xfffffffeUL && *count <= 0xfffffffeUL - *start;
-}
-
 int probe_main(int argc, char **argv)
 {
 	static const struct option long_options[] = {
@@ -576,12 +545,12 @@ int probe_main(int argc, char **argv)
 			break;
 		switch (c) {
 		case 'u':
-			if (!parse_range(optarg, &o.uid_start, &o.uid_count))
+			if (!userns_parse_range(optarg, &o.uid_start, &o.uid_count))
 				return usage_error("--uid-map wants START:COUNT, got \"%s\"", optarg);
 			o.has_uid_map = true;
 			break;
 		case 'g':
-			if (!parse_range(optarg, &o.gid_start, &o.gid_count))
+			if (!userns_parse_range(optarg, &o.gid_start, &o.gid_count))
 				return usage_error("--gid-map wants START:COUNT, got \"%s\"", optarg);
 			o.has_gid_map = true;
 			break;

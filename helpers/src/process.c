@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -48,6 +50,13 @@ void proc_describe_status(int status, char *buf, size_t len)
 		snprintf(buf, len, "wait status 0x%x", (unsigned)status);
 }
 
+int proc_exit_code(int status)
+{
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
 int proc_sync_pair(int *parent_end, int *child_end, struct error *err)
 {
 	int sv[2];
@@ -58,31 +67,55 @@ int proc_sync_pair(int *parent_end, int *child_end, struct error *err)
 	return 0;
 }
 
-int proc_call(int (*fn)(void *arg, struct error *err), void *arg, struct error *err)
+pid_t proc_spawn(int (*fn)(void *arg, int sync, struct error *err), void *arg, int *sync,
+		 struct error *err)
 {
 	cleanup_fd int parent_end = -1;
 	cleanup_fd int child_end = -1;
 	if (proc_sync_pair(&parent_end, &child_end, err) < 0)
 		return -1;
 
-	cleanup_pid pid_t pid = proc_fork(err);
+	pid_t pid = proc_fork(err);
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
 		struct error outcome = { 0 };
 		struct error ignored;
 		close(parent_end);
-		if (fn(arg, &outcome) == 0)
+		if (fn(arg, child_end, &outcome) == 0)
 			memset(&outcome, 0, sizeof outcome);
 		else if (outcome.msg[0] == '\0')
 			error_msg(&outcome, "failed without a message");
 		error_send(child_end, &outcome, &ignored);
 		_exit(outcome.msg[0] == '\0' ? 0 : 1);
 	}
-	close(steal_fd(&child_end));
+	*sync = steal_fd(&parent_end);
+	return pid;
+}
+
+/* proc_call's function as a one-step proc_spawn one. */
+struct call {
+	int (*fn)(void *arg, struct error *err);
+	void *arg;
+};
+
+static int call_step(void *arg, int sync, struct error *err)
+{
+	const struct call *call = arg;
+	(void)sync;
+	return call->fn(call->arg, err);
+}
+
+int proc_call(int (*fn)(void *arg, struct error *err), void *arg, struct error *err)
+{
+	struct call call = { .fn = fn, .arg = arg };
+	cleanup_fd int sync = -1;
+	cleanup_pid pid_t pid = proc_spawn(call_step, &call, &sync, err);
+	if (pid < 0)
+		return -1;
 
 	struct error outcome;
-	int got = error_recv(parent_end, &outcome, err);
+	int got = error_recv(sync, &outcome, err);
 	if (got < 0)
 		return -1;
 	int status;
@@ -180,4 +213,30 @@ int proc_run(const char *const argv[], char *output, size_t len, struct error *e
 	if (len > 0 && output[0] != '\0')
 		return error_msg(err, "%s: %s: %s", command, how, output);
 	return error_msg(err, "%s: %s", command, how);
+}
+
+/* Whether name, which has no '/', names anything in one of $PATH's directories. */
+static bool found_in_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	for (const char *dir = path ? path : "/bin:/usr/bin";; dir++) {
+		size_t n = strcspn(dir, ":");
+		char candidate[4096];
+		if (snprintf(candidate, sizeof candidate, "%.*s/%s", (int)n, n ? dir : ".", name) <
+			    (int)sizeof candidate &&
+		    access(candidate, F_OK) == 0)
+			return true;
+		dir += n;
+		if (*dir == '\0')
+			return false;
+	}
+}
+
+int proc_execvp(char *const argv[])
+{
+	execvp(argv[0], argv);
+	int errnum = errno;
+	if (errnum == EACCES && strchr(argv[0], '/') == NULL && !found_in_path(argv[0]))
+		errnum = ENOENT;
+	return errnum;
 }

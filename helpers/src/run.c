@@ -38,51 +38,13 @@
 #include "cleanup.h"
 #include "container.h"
 #include "error.h"
+#include "file.h"
+#include "process.h"
 #include "pty.h"
 #include "spec.h"
 #include "verbs.h"
 
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
-
-static int fail(const struct error *err)
-{
-	char line[ERROR_MSG_MAX];
-	snprintf(line, sizeof line, "%s", err->msg);
-	for (char *c = line; *c != '\0'; c++) {
-		if (*c == '\n' || *c == '\r')
-			*c = ' ';
-	}
-	fprintf(stderr, "skiff-helper: %s\n", line);
-	return EXIT_ENGINE_ERROR;
-}
-
-static int usage_error(const char *fmt, const char *arg)
-{
-	fputs("skiff-helper run: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs(" (see skiff-helper run --help)\n", stderr);
-	return EXIT_ENGINE_ERROR;
-}
-
-/* Write all of buf to a possibly non-blocking fd; false when it is gone. */
-static bool write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			struct pollfd p = { .fd = fd, .events = POLLOUT };
-			poll(&p, 1, -1);
-			continue;
-		}
-		if (n <= 0)
-			return false;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
 
 /* Copy what the pty has now to stdout; false once it is closed (EIO: no slave left). */
 static bool drain_terminal(int master)
@@ -96,7 +58,7 @@ static bool drain_terminal(int master)
 			return true;
 		if (n <= 0)
 			return false;
-		write_all(STDOUT_FILENO, buf, (size_t)n);
+		file_write_all(STDOUT_FILENO, buf, (size_t)n);
 	}
 }
 
@@ -107,7 +69,7 @@ static void send_eof(int master)
 	char eof = 4; /* ^D */
 	if (tcgetattr(master, &t) == 0 && t.c_cc[VEOF] != _POSIX_VDISABLE)
 		eof = (char)t.c_cc[VEOF];
-	write_all(master, &eof, 1);
+	file_write_all(master, &eof, 1);
 }
 
 /* Relay and forward signals until the container exits; returns its wait status. */
@@ -146,7 +108,7 @@ static int supervise(const struct container *c, int sigfd)
 			if (master < 0) {
 				stdin_open = false;
 			} else if (n > 0) {
-				write_all(master, buf, (size_t)n);
+				file_write_all(master, buf, (size_t)n);
 			} else if (n == 0 || errno != EINTR) {
 				stdin_open = false;
 				send_eof(master);
@@ -186,18 +148,20 @@ int run_main(int argc, char **argv)
 			      stdout);
 			return EXIT_SUCCESS;
 		default:
-			return usage_error("unknown option or missing value: %s", argv[optind - 1]);
+			return error_usage("run", EXIT_ENGINE_ERROR,
+					   "unknown option or missing value: %s", argv[optind - 1]);
 		}
 	}
 	if (bundle == NULL)
-		return usage_error("%s is required", "--bundle DIR");
+		return error_usage("run", EXIT_ENGINE_ERROR, "--bundle DIR is required");
 	if (optind < argc)
-		return usage_error("unexpected argument \"%s\"", argv[optind]);
+		return error_usage("run", EXIT_ENGINE_ERROR,
+				   "unexpected argument \"%s\"", argv[optind]);
 
 	struct error err;
 	struct spec spec;
 	if (spec_load(bundle, &spec, &err) < 0)
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 
 	sigset_t mask;
 	sigemptyset(&mask);
@@ -211,7 +175,7 @@ int run_main(int argc, char **argv)
 	    (sigfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
 		error_sys(&err, "set up signal handling");
 		spec_free(&spec);
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 	}
 
 	struct container c = CONTAINER_INIT;
@@ -219,7 +183,7 @@ int run_main(int argc, char **argv)
 	int rc = container_spawn(&spec, &stdio, CONTAINER_DIE_WITH_PARENT, &c, &err);
 	spec_free(&spec);
 	if (rc < 0)
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 
 	struct termios saved;
 	bool raw = false;
@@ -234,7 +198,7 @@ int run_main(int argc, char **argv)
 	if (container_start(&c, &code, &err) < 0) {
 		if (raw)
 			term_restore(STDIN_FILENO, &saved);
-		fail(&err);
+		error_print(&err, code);
 		while (waitpid(c.pid, &status, 0) < 0 && errno == EINTR)
 			;
 		container_close(&c);
@@ -246,7 +210,7 @@ int run_main(int argc, char **argv)
 	container_close(&c);
 	if (status < 0) {
 		error_sys(&err, "wait for the container");
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 	}
-	return container_exit_code(status);
+	return proc_exit_code(status);
 }

@@ -14,6 +14,7 @@
 
 #include "caps.h"
 #include "cleanup.h"
+#include "file.h"
 
 /* A config.json is a few KiB; anything near this is not one. */
 #define SPEC_MAX_SIZE (4 << 20)
@@ -500,19 +501,11 @@ static int read_config(const char *path, struct arena *arena, char **text, size_
 	char *buf = arena_alloc(arena, (size_t)st.st_size + 1);
 	if (buf == NULL)
 		return out_of_memory(err);
-	size_t used = 0;
-	while (used < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + used, (size_t)st.st_size - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return error_sys(err, "read %s", path);
-		if (n == 0)
-			break;
-		used += (size_t)n;
-	}
+	ssize_t used = file_read_fd(fd, path, buf, (size_t)st.st_size + 1, err);
+	if (used < 0)
+		return -1;
 	*text = buf;
-	*len = used;
+	*len = (size_t)used;
 	return 0;
 }
 

@@ -72,6 +72,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "file.h"
 #include "json.h"
 #include "tar.h"
 #include "verbs.h"
@@ -404,7 +405,8 @@ static int set_xattrs(struct unpack *u, const struct tar_entry *e, int fd, int p
 	return 0;
 }
 
-/* Owner, mode, xattrs and times of a non-directory that cannot be opened (fifo, device). */
+/* Owner, mode (a symlink has none), xattrs and times of a non-directory that cannot be
+ * opened: a symlink, fifo or device just made at base. */
 static int set_node_metadata(struct unpack *u, const struct tar_entry *e, int parent,
 			     const char *base, struct error *err)
 {
@@ -415,8 +417,8 @@ static int set_node_metadata(struct unpack *u, const struct tar_entry *e, int pa
 		return -1;
 	if (fchownat(parent, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return error_sys(err, "chown to %u:%u", (unsigned)uid, (unsigned)gid);
-	/* base was just made by mknod in this directory: it is no symlink to follow. */
-	if (fchmodat(parent, base, e->mode, 0) < 0)
+	/* A node made by mknod in this directory is no symlink to follow. */
+	if (e->type != TAR_SYMLINK && fchmodat(parent, base, e->mode, 0) < 0)
 		return error_sys(err, "chmod %04o", (unsigned)e->mode);
 	if (set_xattrs(u, e, -1, parent, base, err) < 0)
 		return -1;
@@ -427,22 +429,6 @@ static int set_node_metadata(struct unpack *u, const struct tar_entry *e, int pa
 }
 
 /* ---- entries ----------------------------------------------------------------------- */
-
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /* A regular file; with_data false makes it empty (whiteouts kept as files). */
 static int create_file(struct unpack *u, struct tar_reader *r, const struct tar_entry *e,
@@ -468,7 +454,7 @@ static int create_file(struct unpack *u, struct tar_reader *r, const struct tar_
 		const void *chunk;
 		ssize_t n;
 		while ((n = tar_data(r, &chunk, err)) > 0) {
-			if (write_all(fd, chunk, (size_t)n) < 0)
+			if (file_write_all(fd, chunk, (size_t)n) < 0)
 				return error_sys(err, "write file");
 			u->bytes += (unsigned long long)n;
 		}
@@ -567,11 +553,6 @@ static int apply_root(struct unpack *u, const struct tar_entry *e, struct error 
 static int create_symlink(struct unpack *u, const struct tar_entry *e, int parent,
 			  const char *base, struct error *err)
 {
-	uid_t uid = 0;
-	gid_t gid = 0;
-	struct timespec times[2];
-	if (entry_ids(e, &uid, &gid, err) < 0)
-		return -1;
 	/* The target is stored as it is: nothing here ever follows it. */
 	if (symlinkat(e->linkname, parent, base) < 0) {
 		if (errno != EEXIST)
@@ -581,13 +562,8 @@ static int create_symlink(struct unpack *u, const struct tar_entry *e, int paren
 		if (symlinkat(e->linkname, parent, base) < 0)
 			return error_sys(err, "create symlink");
 	}
-	if (fchownat(parent, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-		return error_sys(err, "chown to %u:%u", (unsigned)uid, (unsigned)gid);
-	if (set_xattrs(u, e, -1, parent, base, err) < 0)
+	if (set_node_metadata(u, e, parent, base, err) < 0)
 		return -1;
-	entry_times(e, times);
-	if (utimensat(parent, base, times, AT_SYMLINK_NOFOLLOW) < 0)
-		return error_sys(err, "set times");
 	/* Docker counts a symlink's size (its target's length) in a layer's size: so do we. */
 	u->bytes += strlen(e->linkname);
 	return 0;
@@ -873,14 +849,6 @@ static void usage(FILE *out)
 	      out);
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fputs("skiff-helper unpack: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs(" (see skiff-helper unpack --help)\n", stderr);
-	return EXIT_USAGE;
-}
-
 /* Returns -1 when the options are good, otherwise the exit status. */
 static int parse_options(int argc, char **argv, struct unpack_options *o)
 {
@@ -909,7 +877,8 @@ static int parse_options(int argc, char **argv, struct unpack_options *o)
 			else if (strcmp(optarg, "keep") == 0)
 				o->whiteouts = WHITEOUT_KEEP;
 			else
-				return usage_error("--whiteout-format is overlay, overlay-trusted or "
+				return error_usage("unpack", EXIT_USAGE,
+						   "--whiteout-format is overlay, overlay-trusted or "
 						   "keep, not \"%s\"",
 						   optarg);
 			break;
@@ -920,21 +889,16 @@ static int parse_options(int argc, char **argv, struct unpack_options *o)
 			usage(stdout);
 			return EXIT_SUCCESS;
 		default:
-			return usage_error("unknown option or missing value: %s", argv[optind - 1]);
+			return error_usage("unpack", EXIT_USAGE,
+					   "unknown option or missing value: %s", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument \"%s\"", argv[optind]);
+		return error_usage("unpack", EXIT_USAGE,
+				   "unexpected argument \"%s\"", argv[optind]);
 	if (o->dir == NULL)
-		return usage_error("%s is required", "--dir DIR");
+		return error_usage("unpack", EXIT_USAGE, "--dir DIR is required");
 	return -1;
-}
-
-/* One line on stderr, as skiff shows it. */
-static int fail(const struct error *err)
-{
-	fprintf(stderr, "skiff-helper: %s\n", err->msg);
-	return EXIT_ENGINE_ERROR;
 }
 
 static int open_empty_dir(const char *path, struct error *err)
@@ -1007,12 +971,12 @@ int unpack_main(int argc, char **argv)
 	struct unpack u = { .options = &o };
 	u.root = open_empty_dir(o.dir, &err);
 	if (u.root < 0)
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 	int rc = run(&u, &err);
 	close(u.root);
 	free_unpack(&u);
 	if (rc < 0)
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 
 	if (u.skipped_devices > 0) {
 		fprintf(stderr, "skiff-helper: warning: skipped %llu device nodes (rootless)\n",
@@ -1038,7 +1002,7 @@ int unpack_main(int argc, char **argv)
 	fputc('\n', stdout);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		error_sys(&err, "unpack: write stdout");
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 	}
 	return EXIT_SUCCESS;
 }

@@ -155,3 +155,20 @@ void userns_format_map(const struct id_range *ranges, size_t n, char *buf, size_
 		used += (size_t)w;
 	}
 }
+
+bool userns_parse_range(const char *text, unsigned long *start, unsigned long *count)
+{
+	char *end;
+	if (text[0] < '0' || text[0] > '9')
+		return false;
+	errno = 0;
+	*start = strtoul(text, &end, 10);
+	if (errno != 0 || *end != ':' || end[1] < '0' || end[1] > '9')
+		return false;
+	*count = strtoul(end + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || *count == 0)
+		return false;
+	/* Ids are 32-bit and (uid_t)-1 is reserved. */
+	return *start <= 0xfffffffeUL && *count <= 0xfffffffeUL - *start;
+}
+

@@ -62,6 +62,13 @@ int userns_is_initial(bool *initial, struct error *err);
 /* Whether two maps hold the same lines in the same order. */
 int userns_map_equal(const struct id_range *a, size_t na, const struct id_range *b, size_t nb);
 
+/*
+ * Parse "START:COUNT", a subordinate id range as /etc/subuid gives it (--uid-map and
+ * --gid-map): false unless both are decimal, COUNT is not 0 and the range stays within
+ * 32-bit ids short of (uid_t)-1.
+ */
+bool userns_parse_range(const char *text, unsigned long *start, unsigned long *count);
+
 /* Describe a map for messages: "0->1000, 1-65536->100000-165535". */
 void userns_format_map(const struct id_range *ranges, size_t n, char *buf, size_t len);
 

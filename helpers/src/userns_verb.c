@@ -33,13 +33,13 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "error.h"
 #include "json.h"
 #include "pause.h"
+#include "process.h"
 #include "userns.h"
 #include "verbs.h"
 
@@ -53,19 +53,6 @@ struct userns_options {
 	char **command;
 };
 
-/* One line on stderr however many the message has (a tool's output may span several). */
-static int fail(const struct error *err)
-{
-	char line[ERROR_MSG_MAX];
-	snprintf(line, sizeof line, "%s", err->msg);
-	for (char *c = line; *c != '\0'; c++) {
-		if (*c == '\n' || *c == '\r')
-			*c = ' ';
-	}
-	fprintf(stderr, "skiff-helper: %s\n", line);
-	return EXIT_ENGINE_ERROR;
-}
-
 static void usage(FILE *out)
 {
 	fputs("usage: skiff-helper userns --state-dir DIR [--uid-map START:COUNT --gid-map START:COUNT\n"
@@ -78,32 +65,6 @@ static void usage(FILE *out)
 	      "{\"running\":BOOL,\"pid\":N,\"uid_map\":\"...\",\"gid_map\":\"...\"}; --stop ends the pause\n"
 	      "process. Exit status: CMD's, or 125 (helper error), 126 (cannot run CMD), 127 (not found).\n",
 	      out);
-}
-
-/* One line, like every other failure of this verb: skiff shows it as the error. */
-static int usage_error(const char *fmt, const char *arg)
-{
-	fputs("skiff-helper userns: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs(" (see skiff-helper userns --help)\n", stderr);
-	return EXIT_ENGINE_ERROR;
-}
-
-/* Parse "START:COUNT" of a subordinate id range. */
-static bool parse_range(const char *text, unsigned long *start, unsigned long *count)
-{
-	char *end;
-	if (text[0] < '0' || text[0] > '9')
-		return false;
-	errno = 0;
-	*start = strtoul(text, &end, 10);
-	if (errno != 0 || *end != ':' || end[1] < '0' || end[1] > '9')
-		return false;
-	*count = strtoul(end + 1, &end, 10);
-	if (errno != 0 || *end != '\0' || *count == 0)
-		return false;
-	/* Ids are 32-bit and (uid_t)-1 is reserved. */
-	return *start <= 0xfffffffeUL && *count <= 0xfffffffeUL - *start;
 }
 
 /* Returns -1 when the options are good, otherwise the exit status. */
@@ -135,13 +96,15 @@ static int parse_options(int argc, char **argv, struct userns_options *o)
 			o->state_dir = optarg;
 			break;
 		case 'u':
-			if (!parse_range(optarg, &m->uid_start, &m->uid_count))
-				return usage_error("--uid-map wants START:COUNT, got \"%s\"", optarg);
+			if (!userns_parse_range(optarg, &m->uid_start, &m->uid_count))
+				return error_usage("userns", EXIT_ENGINE_ERROR,
+						   "--uid-map wants START:COUNT, got \"%s\"", optarg);
 			o->has_uid_map = true;
 			break;
 		case 'g':
-			if (!parse_range(optarg, &m->gid_start, &m->gid_count))
-				return usage_error("--gid-map wants START:COUNT, got \"%s\"", optarg);
+			if (!userns_parse_range(optarg, &m->gid_start, &m->gid_count))
+				return error_usage("userns", EXIT_ENGINE_ERROR,
+						   "--gid-map wants START:COUNT, got \"%s\"", optarg);
 			o->has_gid_map = true;
 			break;
 		case 'U':
@@ -163,66 +126,47 @@ static int parse_options(int argc, char **argv, struct userns_options *o)
 			usage(stdout);
 			return EXIT_SUCCESS;
 		default:
-			return usage_error("unknown option or missing value: %s", argv[optind - 1]);
+			return error_usage("userns", EXIT_ENGINE_ERROR,
+					   "unknown option or missing value: %s", argv[optind - 1]);
 		}
 	}
 	if (o->state_dir == NULL)
-		return usage_error("%s is required", "--state-dir DIR");
+		return error_usage("userns", EXIT_ENGINE_ERROR, "--state-dir DIR is required");
 	if (o->status && o->stop)
-		return usage_error("%s: choose one", "--status and --stop");
+		return error_usage("userns", EXIT_ENGINE_ERROR, "--status and --stop: choose one");
 	if (o->status || o->stop) {
 		if (optind < argc)
-			return usage_error("unexpected argument \"%s\"", argv[optind]);
+			return error_usage("userns", EXIT_ENGINE_ERROR,
+					   "unexpected argument \"%s\"", argv[optind]);
 		return -1;
 	}
 	if (optind == argc)
-		return usage_error("%s", "no command given (CMD after --)");
+		return error_usage("userns", EXIT_ENGINE_ERROR, "no command given (CMD after --)");
 	o->command = argv + optind;
 
 	bool has_map = o->has_uid_map || o->has_gid_map;
 	if (m->single_id && has_map)
-		return usage_error("%s", "--single-id maps only the caller's ids: no --uid-map/--gid-map");
+		return error_usage("userns", EXIT_ENGINE_ERROR,
+				   "--single-id maps only the caller's ids: no --uid-map/--gid-map");
 	if (has_map && !(o->has_uid_map && o->has_gid_map))
-		return usage_error("%s", "--uid-map and --gid-map go together (or --single-id)");
+		return error_usage("userns", EXIT_ENGINE_ERROR,
+				   "--uid-map and --gid-map go together (or --single-id)");
 	if (o->has_uid_map && (m->newuidmap == NULL || m->newgidmap == NULL))
-		return usage_error("%s", "--uid-map/--gid-map need --newuidmap PATH and --newgidmap PATH");
+		return error_usage("userns", EXIT_ENGINE_ERROR,
+				   "--uid-map/--gid-map need --newuidmap PATH and --newgidmap PATH");
 	/* Root needs no map, so skiff may pass none. */
 	if (!has_map && !m->single_id && geteuid() != 0)
-		return usage_error("%s", "give --uid-map/--gid-map with the tools, or --single-id");
+		return error_usage("userns", EXIT_ENGINE_ERROR,
+				   "give --uid-map/--gid-map with the tools, or --single-id");
 	return -1;
-}
-
-/* Whether name, which has no '/', names anything in one of $PATH's directories. */
-static bool found_in_path(const char *name)
-{
-	const char *path = getenv("PATH");
-	if (path == NULL)
-		path = "/bin:/usr/bin";
-	for (const char *dir = path;; dir++) {
-		size_t len = strcspn(dir, ":");
-		char candidate[4096];
-		if (snprintf(candidate, sizeof candidate, "%.*s/%s", (int)len, len ? dir : ".", name) <
-			    (int)sizeof candidate &&
-		    access(candidate, F_OK) == 0)
-			return true;
-		dir += len;
-		if (*dir == '\0')
-			return false;
-	}
 }
 
 static int exec_command(char **command)
 {
-	execvp(command[0], command);
-	int errnum = errno;
-	/* execvp reports EACCES when a $PATH directory was unreadable, even if the command
-	 * is in none of them (as uid 0 in the namespace, root's own dirs are unreadable). */
-	if (errnum == EACCES && strchr(command[0], '/') == NULL && !found_in_path(command[0]))
-		errnum = ENOENT;
+	int errnum = proc_execvp(command);
 	struct error err;
 	error_errno(&err, errnum, "exec %s", command[0]);
-	fail(&err);
-	return errnum == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_INVOKE;
+	return error_print(&err, errnum == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_INVOKE);
 }
 
 /* A map as "INNER OUTER COUNT" lines joined by "\n" (the kernel pads its columns). */
@@ -256,17 +200,17 @@ static int print_status(const struct userns_options *o)
 	int running = 0;
 	if (pause_open_state_dir(o->state_dir, false, &dir, &err) < 0) {
 		if (err.errnum != ENOENT)
-			return fail(&err);
+			return error_print(&err, EXIT_ENGINE_ERROR);
 	} else {
 		running = pause_find(&dir, &p, &err);
 		close(dir.fd);
 		pause_close(&p);
 	}
 	if (running < 0)
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 	if (running > 0 && (format_map(p.pid, "uid_map", uid_map, sizeof uid_map, &err) < 0 ||
 			    format_map(p.pid, "gid_map", gid_map, sizeof gid_map, &err) < 0))
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 
 	struct json j;
 	json_init(&j, stdout);
@@ -283,7 +227,7 @@ static int print_status(const struct userns_options *o)
 	fputc('\n', stdout);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		error_sys(&err, "write stdout");
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 	}
 	return EXIT_SUCCESS;
 }
@@ -293,10 +237,10 @@ static int stop(const struct userns_options *o)
 	struct error err;
 	struct pause_dir dir;
 	if (pause_open_state_dir(o->state_dir, false, &dir, &err) < 0)
-		return err.errnum == ENOENT ? EXIT_SUCCESS : fail(&err);
+		return err.errnum == ENOENT ? EXIT_SUCCESS : error_print(&err, EXIT_ENGINE_ERROR);
 	int rc = pause_stop(&dir, &err);
 	close(dir.fd);
-	return rc < 0 ? fail(&err) : EXIT_SUCCESS;
+	return rc < 0 ? error_print(&err, EXIT_ENGINE_ERROR) : EXIT_SUCCESS;
 }
 
 int userns_main(int argc, char **argv)
@@ -316,13 +260,13 @@ int userns_main(int argc, char **argv)
 	struct pause_dir dir;
 	struct pause p = PAUSE_INIT;
 	if (pause_open_state_dir(o.state_dir, true, &dir, &err) < 0)
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 	int rc = pause_ensure(&dir, &o.idmap, &p, &err);
 	close(dir.fd);
 	if (rc == 0)
 		rc = pause_join(&p, &err);
 	pause_close(&p);
 	if (rc < 0)
-		return fail(&err);
+		return error_print(&err, EXIT_ENGINE_ERROR);
 	return exec_command(o.command);
 }
