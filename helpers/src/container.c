@@ -433,6 +433,13 @@ static void child_main(const struct child_args *a)
 	execve(path, p->args, p->env);
 	int errnum = errno;
 	char text[128];
+	if (errnum == ENOEXEC) {
+		/* As runc: a file the kernel cannot run (another architecture) is the container's own
+		 * failure: its stderr says so and it exits 1; the start itself succeeded. */
+		dprintf(STDERR_FILENO, "exec %s: %s\n", path, go_strerror(errnum, text, sizeof text));
+		close(a->sync_fd);
+		_exit(1);
+	}
 	error_msg(&err, "exec %s: %s", path, go_strerror(errnum, text, sizeof text));
 	child_fail(a->sync_fd, errnum == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_INVOKE, &err);
 }

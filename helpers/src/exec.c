@@ -401,6 +401,12 @@ static void run_child(const struct child_setup *c, int sync_fd)
 		}
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		execve(path, c->o->command, c->o->env);
+		if (errno == ENOEXEC) {
+			/* As runc: the process started; it says so on its stderr and exits 1. */
+			dprintf(STDERR_FILENO, "exec %s: %s\n", path, go_strerror(errno, text, sizeof text));
+			close(sync_fd);
+			_exit(1);
+		}
 		error_msg(&outcome, "exec %s: %s", path, go_strerror(errno, text, sizeof text));
 	}
 	error_send(sync_fd, &outcome, &ignored);

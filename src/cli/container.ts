@@ -11,10 +11,11 @@ import { createdSince, humanDuration, humanSize } from './format/units';
 import { progressRenderer } from './progress';
 import { pullImage } from '../image/pull';
 import { loadRegistriesConfig } from '../image/registries';
-import { parsePlatform } from '../image/registry';
+import { familiarString } from '../image/reference';
+import { compatiblePlatforms, formatPlatform, hostPlatform, normalizePlatform, parsePlatform, type Platform } from '../image/registry';
 import { openStores, type Stores } from '../image/stores';
 import type { ImageRecord } from '../storage/images';
-import { createContainer } from '../runtime/create';
+import { collectEnv, createContainer } from '../runtime/create';
 import {
   containerDir, containerRunDir, containerStore, logPath, readExit, refresh, removeContainerDirs, statusText, zeroTime,
   type ContainerRecord,
@@ -75,34 +76,67 @@ const runArgs: ArgsDef = {
   'sig-proxy': { type: 'boolean', description: 'Proxy received signals to the process', default: true },
 };
 
+/** What create and run check before asking for anything: Docker's CLI fails these with 125 and usage help. */
+interface CreateOptions {
+  pull: 'always' | 'missing' | 'never';
+  platform?: Platform;
+  /** The -e and --env-file variables. */
+  env: string[];
+}
+
+async function createOptions(ctx: CommandContext): Promise<CreateOptions> {
+  const pull = String(ctx.flags.pull ?? 'missing');
+  if (pull !== 'always' && pull !== 'missing' && pull !== 'never') throw new SkiffError(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
+  const platform = typeof ctx.flags.platform === 'string' && ctx.flags.platform !== '' ? parsePlatform(ctx.flags.platform, { exitCode: ExitCode.engine }) : undefined;
+  return { pull, platform, env: await collectEnv(ctx.flags) };
+}
+
+/** Whether an image may run as the platform asked for (containerd's platforms.Only, as Docker checks it). */
+function matchesPlatform(image: ImageRecord, wanted: Platform): boolean {
+  const actual = formatPlatform(normalizePlatform(image.platform));
+  return compatiblePlatforms(wanted).some((p) => formatPlatform(p) === actual);
+}
+
 /** The image for create/run, pulled as --pull says; pull output goes to stderr as Docker's run does. */
-async function imageFor(c: Ctx, name: string, ctx: CommandContext): Promise<ImageRecord> {
-  const policy = String(ctx.flags.pull ?? 'missing');
-  if (!['always', 'missing', 'never'].includes(policy)) throw new SkiffError(`invalid pull option: '${policy}': must be one of "always", "missing" or "never"`);
-  const local = policy === 'always' ? undefined : await c.stores.images.find(name);
-  if (local) return local;
-  if (policy === 'never') throw new SkiffError(`No such image: ${name}`, ExitCode.engine);
-  if (policy === 'missing') process.stderr.write(`Unable to find image '${name.includes(':') || name.includes('@') ? name : `${name}:latest`}' locally\n`);
+async function imageFor(c: Ctx, name: string, options: CreateOptions, ctx: CommandContext): Promise<ImageRecord> {
+  const { pull, platform } = options;
+  const local = await c.stores.images.find(name);
+  if (local && pull !== 'always' && (!platform || matchesPlatform(local, platform))) return local;
+  if (pull === 'never') {
+    if (local && platform) {
+      throw new SkiffError(`image with reference ${name} was found but does not match the specified platform: wanted ${formatPlatform(normalizePlatform(platform))}, actual: ${formatPlatform(local.platform)}`);
+    }
+    throw new SkiffError(`No such image: ${name}`, ExitCode.engine);
+  }
+  if (pull === 'missing') process.stderr.write(`Unable to find image '${name.includes(':') || name.includes('@') ? name : `${name}:latest`}' locally\n`);
   const progress = progressRenderer(process.stderr);
   const result = await pullImage({
     paths: c.paths,
     stores: c.stores,
     config: await loadRegistriesConfig(c.paths.config),
     name,
-    platform: typeof ctx.flags.platform === 'string' ? parsePlatform(ctx.flags.platform, { exitCode: ExitCode.engine }) : undefined,
+    platform,
     tlsVerify: ctx.flags['tls-verify'] as boolean | undefined,
     progress,
     exitCode: ExitCode.engine,
   });
   progress.done();
-  process.stderr.write(`Digest: ${result.digest}\nStatus: Downloaded newer image for ${name}\n`);
+  // As Docker words it: up to date when the name already meant this image, whatever layers were stored.
+  const upToDate = local?.id === result.image.id;
+  process.stderr.write(`Digest: ${result.digest}\nStatus: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarString(result.reference)}\n`);
   return result.image;
 }
 
-async function create(c: Ctx, ctx: CommandContext): Promise<ContainerRecord> {
+async function create(c: Ctx, ctx: CommandContext, options: CreateOptions): Promise<ContainerRecord> {
   const [imageName, ...command] = ctx.args;
-  const image = await imageFor(c, imageName, ctx);
-  const record = await createContainer({ paths: c.paths, stores: c.stores, image, imageName, command, flags: ctx.flags });
+  const image = await imageFor(c, imageName, options, ctx);
+  if (!options.platform) {
+    const host = hostPlatform();
+    if (image.platform.os !== host.os || image.platform.architecture !== host.architecture) {
+      process.stderr.write(`WARNING: The requested image's platform (${formatPlatform(image.platform)}) does not match the detected host platform (${formatPlatform(normalizePlatform(host))}) and no specific platform was requested\n`);
+    }
+  }
+  const record = await createContainer({ paths: c.paths, stores: c.stores, image, imageName, command, flags: ctx.flags, env: options.env });
   if (typeof ctx.flags.cidfile === 'string') {
     try {
       writeFileSync(ctx.flags.cidfile, record.id, { flag: 'wx' });
@@ -113,11 +147,16 @@ async function create(c: Ctx, ctx: CommandContext): Promise<ContainerRecord> {
   return record;
 }
 
+interface Started {
+  record: ContainerRecord;
+  saved: Promise<unknown>;
+}
+
 /**
  * Starts a created or exited container under its monitor. The record is saved as running in the
  * background (`saved`), so a foreground run can attach (and release the process) without waiting for it.
  */
-async function start(c: Ctx, record: ContainerRecord, attachFirst: boolean): Promise<{ record: ContainerRecord; saved: Promise<unknown> }> {
+async function start(c: Ctx, record: ContainerRecord, attachFirst: boolean): Promise<Started> {
   await removePath(join(containerRunDir(c.paths, record.id), 'stop'), { force: true });
   const started = await startMonitor(c.paths, record, { attach: attachFirst });
   const state = { ...record.state, Status: 'running' as const, Pid: started.pid, MonitorPid: started.monitorPid, StartedAt: new Date().toISOString(), ExitCode: 0, Error: '' };
@@ -128,8 +167,65 @@ async function start(c: Ctx, record: ContainerRecord, attachFirst: boolean): Pro
   return { record: { ...record, state }, saved };
 }
 
-/** Relays a foreground container's stdio until it exits; returns its exit code. */
-async function attachForeground(c: Ctx, record: ContainerRecord, opts: { stdin: boolean; tty: boolean; sigProxy: boolean }): Promise<number> {
+/** Docker's default --detach-keys: ctrl-p ctrl-q. */
+const defaultDetachKeys = Buffer.from([0x10, 0x11]);
+
+/**
+ * Docker's --detach-keys: comma-separated keys, each one character or `ctrl-<c>` for c in a-z, @, [,
+ * \\, ], ^ and _ (as term.ToBytes reads them); empty means the default.
+ */
+export function parseDetachKeys(text: string | undefined): Buffer {
+  if (text === undefined || text === '') return defaultDetachKeys;
+  const ctrl = '@abcdefghijklmnopqrstuvwxyz[\\]^_';
+  const codes: number[] = [];
+  for (const key of text.split(',')) {
+    const i = key.startsWith('ctrl-') && key.length === 6 ? ctrl.indexOf(key[5]) : -1;
+    if (Buffer.byteLength(key) === 1) codes.push(key.charCodeAt(0));
+    else if (i >= 0) codes.push(i);
+    else if (key === 'DEL') codes.push(127);
+    else throw new SkiffError(`Invalid detach keys (${text}) provided: use ctrl-<value> or one character, comma-separated, e.g. ctrl-p,ctrl-q`, ExitCode.failure);
+  }
+  return Buffer.from(codes);
+}
+
+/**
+ * Watches typed input for the detach keys, as Docker's escape proxy does: bytes that may begin the
+ * sequence are held back, and handed on if the sequence breaks off. Returns what to send on, and
+ * whether the whole sequence was typed (what came before it in the same chunk is still sent).
+ */
+export function detachKeyFilter(keys: Buffer): (chunk: Buffer) => { send: Buffer; detach: boolean } {
+  let matched = 0;
+  return (chunk) => {
+    const send: number[] = [];
+    for (const byte of chunk) {
+      if (byte !== keys[matched] && matched > 0) {
+        send.push(...keys.subarray(0, matched));
+        matched = 0;
+      }
+      if (byte === keys[matched]) {
+        matched += 1;
+        if (matched === keys.length) return { send: Buffer.from(send), detach: true };
+      } else {
+        send.push(byte);
+      }
+    }
+    return { send: Buffer.from(send), detach: false };
+  };
+}
+
+interface AttachOptions {
+  stdin: boolean;
+  tty: boolean;
+  sigProxy: boolean;
+  detachKeys: Buffer;
+  /** What the command does when the user detaches: `run` and `start` return 0 in silence, `attach` says so and fails. */
+  onDetach: 'quiet' | 'report';
+  /** The running state being written, which a signal that ends the CLI waits for. */
+  saved?: Promise<unknown>;
+}
+
+/** Relays a foreground container's stdio until it exits (or the user detaches); returns the exit code. */
+async function attachForeground(c: Ctx, record: ContainerRecord, opts: AttachOptions): Promise<number> {
   return new Promise((resolve, reject) => {
     let done = false;
     const finish = (code: number): void => {
@@ -138,12 +234,23 @@ async function attachForeground(c: Ctx, record: ContainerRecord, opts: { stdin: 
       if (opts.tty && process.stdin.isTTY) process.stdin.setRawMode(false);
       process.stdin.pause();
       for (const sig of proxied) process.removeListener(sig, forward);
+      for (const sig of ending) process.removeListener(sig, end);
       resolve(code);
     };
     const proxied: NodeJS.Signals[] = opts.sigProxy && !opts.tty ? ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] : [];
     const forward = (sig: NodeJS.Signals): void => {
       void signalContainer(c.paths, record, sig).catch(() => undefined);
     };
+    // A signal that is not passed on ends the CLI, not the container: once the running state is
+    // written, or the record would say "created" for a container that goes on running.
+    const ending = (['SIGINT', 'SIGTERM', 'SIGHUP'] as NodeJS.Signals[]).filter((sig) => !proxied.includes(sig));
+    const end = (sig: NodeJS.Signals): void => {
+      void (opts.saved ?? Promise.resolve()).catch(() => undefined).then(() => {
+        finish(0); // restores the terminal and drops these handlers, so the signal's default action follows
+        process.kill(process.pid, sig);
+      });
+    };
+    for (const sig of ending) process.on(sig, end);
     attach(c.paths, record.id, {
       stdout: (d) => process.stdout.write(d),
       stderr: (d) => process.stderr.write(d),
@@ -163,19 +270,20 @@ async function attachForeground(c: Ctx, record: ContainerRecord, opts: { stdin: 
       }
       if (opts.stdin) {
         if (opts.tty && process.stdin.isTTY) process.stdin.setRawMode(true);
-        let escape = false;
+        // Only a terminal's input is watched for the detach keys, as Docker does.
+        const filter = opts.tty ? detachKeyFilter(opts.detachKeys) : undefined;
         process.stdin.on('data', (d: Buffer) => {
-          // ctrl-p ctrl-q detaches, as Docker's default detach keys.
-          if (opts.tty) {
-            if (escape && d[0] === 0x11) {
-              a.detach();
-              process.stderr.write('\r\nread escape sequence\r\n');
-              finish(0);
-              return;
-            }
-            escape = d[d.length - 1] === 0x10;
+          if (done) return;
+          const { send, detach } = filter ? filter(d) : { send: d, detach: false };
+          if (send.length) a.sendStdin(send);
+          if (!detach) return;
+          a.detach();
+          if (opts.onDetach === 'report') {
+            process.stderr.write('read escape sequence\n');
+            finish(ExitCode.failure);
+          } else {
+            finish(0);
           }
-          a.sendStdin(d);
         });
         process.stdin.on('end', () => a.closeStdin());
         process.stdin.resume();
@@ -190,13 +298,18 @@ export const createCmd = defineCommand({
   minArgs: 1,
   async run(ctx) {
     const c = open(ctx);
-    const record = await create(c, ctx).catch(rethrowAs125);
+    const options = await createOptions(ctx);
+    // Past the flags, Docker's create fails as its daemon does: exit 1.
+    const record = await create(c, ctx, options).catch((err) => rethrowAs(err, ExitCode.failure));
     process.stdout.write(`${record.id}\n`);
   },
 });
 
-function rethrowAs125(err: unknown): never {
-  if (err instanceof SkiffError && err.exitCode === ExitCode.failure) throw new SkiffError(err.message, ExitCode.engine, { cause: err });
+/** Gives the engine's failures (1 or 125) the exit code this command reports them with. */
+function rethrowAs(err: unknown, exitCode: number): never {
+  if (err instanceof SkiffError && (err.exitCode === ExitCode.failure || err.exitCode === ExitCode.engine) && err.exitCode !== exitCode) {
+    throw new SkiffError(err.message, exitCode, { cause: err });
+  }
   throw err;
 }
 
@@ -207,8 +320,10 @@ export const run = defineCommand({
   async run(ctx) {
     const c = open(ctx);
     const detach = ctx.flags.detach === true;
-    const record = await create(c, ctx).catch(rethrowAs125);
-    let started: Awaited<ReturnType<typeof start>>;
+    const detachKeys = parseDetachKeys(ctx.flags['detach-keys'] as string | undefined);
+    const options = await createOptions(ctx);
+    const record = await create(c, ctx, options).catch((err) => rethrowAs(err, ExitCode.engine));
+    let started: Started;
     try {
       started = await start(c, record, !detach);
     } catch (err) {
@@ -220,7 +335,9 @@ export const run = defineCommand({
       process.stdout.write(`${record.id}\n`);
       return 0;
     }
-    const code = await attachForeground(c, started.record, { stdin: ctx.flags.interactive === true, tty: ctx.flags.tty === true, sigProxy: ctx.flags['sig-proxy'] !== false });
+    const code = await attachForeground(c, started.record, {
+      stdin: ctx.flags.interactive === true, tty: ctx.flags.tty === true, sigProxy: ctx.flags['sig-proxy'] !== false, detachKeys, onDetach: 'quiet', saved: started.saved,
+    });
     await started.saved.catch(() => undefined);
     return code;
   },
@@ -248,6 +365,7 @@ export const startCmd = defineCommand({
   async run(ctx) {
     const c = open(ctx);
     const attachIt = ctx.flags.attach === true || ctx.flags.interactive === true;
+    const detachKeys = parseDetachKeys(ctx.flags['detach-keys'] as string | undefined);
     if (attachIt && ctx.args.length > 1) throw new SkiffError('you cannot start and attach multiple containers at once', ExitCode.failure);
     let failed = false;
     for (const name of ctx.args) {
@@ -259,7 +377,9 @@ export const startCmd = defineCommand({
         }
         const started = await start(c, record, attachIt);
         if (attachIt) {
-          const code = await attachForeground(c, started.record, { stdin: ctx.flags.interactive === true, tty: record.config.Tty, sigProxy: true });
+          const code = await attachForeground(c, started.record, {
+            stdin: ctx.flags.interactive === true, tty: record.config.Tty, sigProxy: true, detachKeys, onDetach: 'quiet', saved: started.saved,
+          });
           await started.saved.catch(() => undefined);
           return code;
         }
@@ -347,7 +467,8 @@ async function stopContainer(c: Ctx, record: ContainerRecord, timeoutSeconds: nu
 
 const timeArg: ArgsDef = {
   signal: { type: 'string', alias: 's', description: 'Signal to send to the container' },
-  time: { type: 'string', alias: 't', valueHint: 'int', description: 'Seconds to wait before killing the container' },
+  // --time is the name Docker used before 23.0, and still accepts.
+  timeout: { type: 'string', alias: ['t', 'time'], valueHint: 'int', description: 'Seconds to wait before killing the container' },
 };
 
 export const stop = defineCommand({
@@ -358,7 +479,7 @@ export const stop = defineCommand({
     let failed = false;
     await Promise.all(ctx.args.map(async (name) => {
       try {
-        await stopContainer(c, await c.containers.get(name), ctx.flags.time as number | undefined, ctx.flags.signal as string | undefined);
+        await stopContainer(c, await c.containers.get(name), ctx.flags.timeout as number | undefined, ctx.flags.signal as string | undefined);
         process.stdout.write(`${name}\n`);
       } catch (err) {
         failed = true;
@@ -378,7 +499,7 @@ export const restart = defineCommand({
     for (const name of ctx.args) {
       try {
         const record = await c.containers.get(name);
-        await stopContainer(c, record, ctx.flags.time as number | undefined, ctx.flags.signal as string | undefined);
+        await stopContainer(c, record, ctx.flags.timeout as number | undefined, ctx.flags.signal as string | undefined);
         await (await start(c, await c.containers.get(record.id), false)).saved;
         process.stdout.write(`${name}\n`);
       } catch (err) {
@@ -616,14 +737,16 @@ export const ps = defineCommand({
       Networks: r.hostConfig.NetworkMode,
       LocalVolumes: '0',
     }));
-    const size = ctx.flags.size === true;
+    // Docker's CLI asks for sizes when the template reads .Size, as {{json .}} does.
+    const format = typeof ctx.flags.format === 'string' ? ctx.flags.format : '';
+    const size = ctx.flags.size === true || /\.Size\b|\bjson\s+\.\s*}}|^\s*json\s*$/.test(format);
     if (size) {
       for (const [i, r] of records.entries()) {
         const image = await c.stores.images.get(r.image);
         rows[i].Size = `${humanSize(await duBytes(join(containerDir(c.paths, r.id), 'upper')))} (virtual ${humanSize(image?.size ?? 0)})`;
       }
     }
-    const defaultFormat = `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}${size ? '\t{{.Size}}' : ''}`;
+    const defaultFormat = `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}${ctx.flags.size === true ? '\t{{.Size}}' : ''}`;
     process.stdout.write(formatList(rows, { format: ctx.flags.format as string | undefined, defaultFormat, headers: psHeaders, quiet: ctx.flags.quiet === true, quietFormat: '{{.ID}}' }));
   },
 });
@@ -749,12 +872,14 @@ function logFiles(path: string): string[] {
 }
 
 /** Docker's --since/--until: RFC 3339, a Unix timestamp, or a duration like 10m relative to now. */
-export function parseLogTime(text: string, now = Date.now()): number {
+export function parseLogTime(text: string, now = Date.now(), flag = 'since'): number {
   const dur = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)$/.exec(text);
   if (dur) return now - Number(dur[1]) * ({ ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[dur[2]];
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
   const t = Date.parse(text);
-  if (Number.isNaN(t)) throw new SkiffError(`invalid value for "since"/"until": ${text}; use a time (2013-01-02T13:23:37Z), a Unix timestamp or a duration (10m)`, ExitCode.failure);
+  if (Number.isNaN(t)) {
+    throw new SkiffError(`invalid value for "${flag}": failed to parse value as time or duration: "${text}"; use a time (2013-01-02T13:23:37Z), a Unix timestamp or a duration (10m)`, ExitCode.failure);
+  }
   return t;
 }
 
@@ -773,8 +898,9 @@ export const logs = defineCommand({
     const c = open(ctx);
     const record = await c.containers.get(ctx.args[0]);
     if (record.hostConfig.LogConfig.Type === 'none') throw new SkiffError('configured logging driver does not support reading', ExitCode.failure);
-    const since = typeof ctx.flags.since === 'string' ? parseLogTime(ctx.flags.since) : undefined;
-    const until = typeof ctx.flags.until === 'string' ? parseLogTime(ctx.flags.until) : undefined;
+    const now = Date.now();
+    const since = typeof ctx.flags.since === 'string' ? parseLogTime(ctx.flags.since, now, 'since') : undefined;
+    const until = typeof ctx.flags.until === 'string' ? parseLogTime(ctx.flags.until, now, 'until') : undefined;
     const tailText = String(ctx.flags.tail);
     const tail = tailText === 'all' || tailText === '' ? -1 : Number(tailText);
     if (Number.isNaN(tail)) throw new SkiffError(`invalid value for "tail": ${tailText}: use a number or "all"`, ExitCode.failure);
@@ -888,21 +1014,19 @@ export const exec = defineCommand({
     if (record.state.Status !== 'running') {
       throw new SkiffError(`Container ${record.id} is not running`, ExitCode.failure);
     }
-    const { collectEnv } = await import('../runtime/create');
+    const { collectEnv, processEnv } = await import('../runtime/create');
     const { readImageFile, resolveUser } = await import('../runtime/passwd');
-    const env = new Map<string, string>();
-    for (const e of [...record.config.Env, ...(await collectEnv(ctx.flags))]) env.set(e.split('=')[0], e);
-    if (ctx.flags.tty === true && !env.has('TERM')) env.set('TERM', 'TERM=xterm');
     const userSpec = typeof ctx.flags.user === 'string' ? ctx.flags.user : record.config.User;
     const upper = join(containerDir(c.paths, record.id), 'upper');
     const layers = [upper, ...record.lowerDirs];
     const user = resolveUser(userSpec, await readImageFile(layers, '/etc/passwd'), await readImageFile(layers, '/etc/group'));
-    if (!env.has('HOME') || typeof ctx.flags.user === 'string') env.set('HOME', `HOME=${user.home}`);
+    // As Docker's: the container's environment rebuilt for this process (TERM only with -t), then -e.
+    const env = processEnv(record.config, { tty: ctx.flags.tty === true, home: user.home, extra: await collectEnv(ctx.flags) });
     const { helperPath } = await import('../runtime/helper');
     const args = [helperPath(c.paths), 'exec', '--pid', String(record.state.Pid), '--cwd', (typeof ctx.flags.workdir === 'string' ? ctx.flags.workdir : record.config.WorkingDir) || '/',
       '--user', `${user.uid}:${user.gid}`];
     if (user.additionalGids.length) args.push('--groups', user.additionalGids.join(','));
-    for (const e of env.values()) args.push('--env', e);
+    for (const e of env) args.push('--env', e);
     if (ctx.flags.tty === true) args.push('--tty');
     if (ctx.flags.interactive === true) args.push('--interactive');
     if (ctx.flags.detach === true) args.push('--detach');
@@ -929,9 +1053,12 @@ export const attachCmd = defineCommand({
   maxArgs: 1,
   async run(ctx) {
     const c = open(ctx);
+    const detachKeys = parseDetachKeys(ctx.flags['detach-keys'] as string | undefined);
     const record = await refresh(c.paths, c.containers, await c.containers.get(ctx.args[0]));
     if (record.state.Status !== 'running') throw new SkiffError('You cannot attach to a stopped container, start it first', ExitCode.failure);
-    return attachForeground(c, record, { stdin: record.config.OpenStdin && ctx.flags['no-stdin'] !== true, tty: record.config.Tty, sigProxy: ctx.flags['sig-proxy'] !== false });
+    return attachForeground(c, record, {
+      stdin: record.config.OpenStdin && ctx.flags['no-stdin'] !== true, tty: record.config.Tty, sigProxy: ctx.flags['sig-proxy'] !== false, detachKeys, onDetach: 'report',
+    });
   },
 });
 
@@ -962,7 +1089,8 @@ export const top = defineCommand({
     const pids = new Set(await containerPids(record.state.Pid));
     const { spawnSync } = await import('node:child_process');
     const r = spawnSync('ps', psArgs.length ? psArgs : ['-ef'], { encoding: 'utf8' });
-    if (r.status !== 0) throw new SkiffError(`ps ${psArgs.join(' ')} failed: ${r.stderr.trim()}`, ExitCode.failure);
+    // Docker reports the first line of what ps said.
+    if (r.status !== 0) throw new SkiffError(`ps: ${r.stderr.trim().split('\n')[0]}`, ExitCode.failure);
     const [header, ...lines] = r.stdout.trimEnd().split('\n');
     const pidColumn = header.trim().split(/\s+/).indexOf('PID');
     if (pidColumn < 0) throw new SkiffError(`Couldn't find PID field in ps output`, ExitCode.failure);
@@ -970,7 +1098,8 @@ export const top = defineCommand({
     const cmdStart = header.trim().split(/\s+/).length - 1;
     const table = rows.map((f, i) => (i === 0 ? f : [...f.slice(0, cmdStart), f.slice(cmdStart).join(' ')]));
     const { tabwrite } = await import('./format');
-    process.stdout.write(tabwrite(`${table.map((f) => f.join('\t')).join('\n')}\n`));
+    // Docker's top: tabwriter.NewWriter(out, 20, 1, 3, ' ', 0).
+    process.stdout.write(tabwrite(`${table.map((f) => f.join('\t')).join('\n')}\n`, { minWidth: 20, padding: 3, padChar: ' ' }));
   },
 });
 
@@ -979,9 +1108,9 @@ export const port = defineCommand({
   maxArgs: 2,
   async run(ctx) {
     const c = open(ctx);
-    const record = await c.containers.get(ctx.args[0]);
+    await c.containers.get(ctx.args[0]);
     // Port publishing arrives with networking; until then no container has a published port.
-    if (ctx.args[1]) throw new SkiffError(`Error: No public port '${ctx.args[1].includes('/') ? ctx.args[1] : `${ctx.args[1]}/tcp`}' published for ${record.name}`, ExitCode.failure);
+    if (ctx.args[1]) throw new SkiffError(`No public port '${ctx.args[1]}' published for ${ctx.args[0]}`, ExitCode.failure);
   },
 });
 

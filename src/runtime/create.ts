@@ -48,7 +48,11 @@ export function parseRestart(text: string): RestartPolicy {
   throw new SkiffError(`invalid restart policy format: ${text}; use no, always, unless-stopped or on-failure[:max-retries]`);
 }
 
-/** `-e` and `--env-file` as Docker reads them: KEY=VALUE, or KEY alone to copy the caller's value. */
+/**
+ * `-e` and `--env-file` as Docker's CLI reads them: KEY=VALUE, or KEY alone to copy the caller's
+ * value (left out when the caller has none). In a file, leading blanks are dropped, blank lines and
+ * `#` comments skipped, and the value is kept as written (no quotes removed).
+ */
 export async function collectEnv(flags: Flags): Promise<string[]> {
   const out: string[] = [];
   const add = (entry: string): void => {
@@ -62,22 +66,41 @@ export async function collectEnv(flags: Flags): Promise<string[]> {
     } catch (err) {
       throw new SkiffError(`open ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
     }
-    for (const raw of text.split('\n')) {
-      const line = raw.replace(/^\s+/, '');
+    for (const raw of text.replace(/^\uFEFF/, '').split('\n')) {
+      const line = raw.replace(/\r$/, '').replace(/^\s+/, '');
       if (line === '' || line.startsWith('#')) continue;
-      if (/\s/.test(line.split('=')[0])) throw new SkiffError(`variable '${line.split('=')[0]}' contains whitespaces (in ${file})`);
-      add(line.replace(/\r$/, ''));
+      const key = line.split('=')[0];
+      if (/\s/.test(key)) throw new SkiffError(`invalid env file (${file}): variable '${key}' contains whitespaces`);
+      if (key === '') throw new SkiffError(`invalid env file (${file}): no variable name on line '${line}'`);
+      add(line);
     }
   }
   for (const e of list(flags, 'env')) add(e);
   return out;
 }
 
-/** Later entries override earlier ones with the same key; order of first appearance is kept. */
-function mergeEnv(...lists: string[][]): string[] {
-  const map = new Map<string, string>();
-  for (const l of lists) for (const e of l) map.set(e.split('=')[0], e);
-  return [...map.values()];
+const envKey = (entry: string): string => entry.split('=')[0];
+
+/** Docker's Config.Env: the user's variables in their order, then the image's that they do not override. */
+function mergeEnv(user: string[], image: string[]): string[] {
+  const byKey = new Map<string, string>();
+  for (const e of user) byKey.set(envKey(e), e);
+  const merged = [...byKey.values()];
+  for (const e of image) if (!byKey.has(envKey(e))) merged.push(e);
+  return merged;
+}
+
+/**
+ * The environment a container's (or an exec's) process gets, as Docker builds it: PATH, HOSTNAME and,
+ * with a terminal, TERM first, each replaced by the container's own value, then the rest of
+ * Config.Env and the extra variables, then HOME when nothing set it.
+ */
+export function processEnv(config: { Env: string[]; Hostname: string }, options: { tty: boolean; home: string; extra?: string[] }): string[] {
+  const env = new Map<string, string>([['PATH', `PATH=${defaultPath}`], ['HOSTNAME', `HOSTNAME=${config.Hostname}`]]);
+  if (options.tty) env.set('TERM', 'TERM=xterm');
+  for (const e of [...config.Env, ...(options.extra ?? [])]) env.set(envKey(e), e);
+  if (!env.has('HOME')) env.set('HOME', `HOME=${options.home}`);
+  return [...env.values()];
 }
 
 function hostsFile(hostname: string, extra: string[]): string {
@@ -118,6 +141,8 @@ export interface CreateInput {
   /** Words after the image on the command line. */
   command: string[];
   flags: Flags;
+  /** The -e and --env-file variables when the caller has read them already (else read from flags). */
+  env?: string[];
 }
 
 export async function createContainer(input: CreateInput): Promise<ContainerRecord> {
@@ -140,8 +165,7 @@ export async function createContainer(input: CreateInput): Promise<ContainerReco
   const [passwd, group] = await Promise.all([readImageFile(lowerDirs, '/etc/passwd'), readImageFile(lowerDirs, '/etc/group')]);
   const user = resolveUser(userSpec, passwd, group);
 
-  const userEnv = await collectEnv(flags);
-  let env = mergeEnv([`PATH=${defaultPath}`], ic.Env ?? [], userEnv);
+  const env = mergeEnv(input.env ?? (await collectEnv(flags)), ic.Env ?? []);
   const hostnameFlag = typeof flags.hostname === 'string' && flags.hostname !== '' ? flags.hostname : undefined;
   const restart = parseRestart(typeof flags.restart === 'string' ? flags.restart : 'no');
   if (flags.rm === true && restart.Name !== 'no') throw new SkiffError('Conflicting options: --restart and --rm');
@@ -203,8 +227,6 @@ export async function createContainer(input: CreateInput): Promise<ContainerReco
   const id = newId();
   try {
     const hostname = hostnameFlag ?? id.slice(0, 12);
-    env = mergeEnv(env, [`HOSTNAME=${hostname}`], tty ? ['TERM=xterm'] : [], env.some((e) => e.startsWith('HOME=')) ? [] : [`HOME=${user.home}`]);
-    config.Env = env;
     config.Hostname = hostname;
     const dirs = await makeContainerDirs(paths, id);
     const files = { hosts: join(dirs.dir, 'hosts'), hostname: join(dirs.dir, 'hostname'), resolvConf: join(dirs.dir, 'resolv.conf') };
@@ -218,7 +240,7 @@ export async function createContainer(input: CreateInput): Promise<ContainerReco
     if (!lowerDirs.some((d) => existsSync(join(d, cwd)))) await mkdir(join(dirs.upper, cwd), { recursive: true, mode: 0o755 });
     const spec = buildSpec({
       args: argv,
-      env,
+      env: processEnv(config, { tty, home: user.home }),
       cwd,
       user,
       hostname,
