@@ -396,6 +396,25 @@ export const startCmd = defineCommand({
   },
 });
 
+/**
+ * Runs fn for each container named on the command line (in parallel or in order), printing each
+ * failure as Docker does and going on with the others; exit 1 when any failed.
+ */
+async function forEachName(names: string[], parallel: boolean, fn: (name: string) => Promise<void>): Promise<number> {
+  let failed = false;
+  const one = async (name: string): Promise<void> => {
+    try {
+      await fn(name);
+    } catch (err) {
+      failed = true;
+      process.stderr.write(`Error response from daemon: ${(err as Error).message}\n`);
+    }
+  };
+  if (parallel) await Promise.all(names.map(one));
+  else for (const name of names) await one(name);
+  return failed ? ExitCode.failure : 0;
+}
+
 // ---------------------------------------------------------------------------------------------
 // signals, stop, kill, wait
 
@@ -476,17 +495,10 @@ export const stop = defineCommand({
   minArgs: 1,
   async run(ctx) {
     const c = open(ctx);
-    let failed = false;
-    await Promise.all(ctx.args.map(async (name) => {
-      try {
-        await stopContainer(c, await c.containers.get(name), ctx.flags.timeout as number | undefined, ctx.flags.signal as string | undefined);
-        process.stdout.write(`${name}\n`);
-      } catch (err) {
-        failed = true;
-        process.stderr.write(`Error response from daemon: ${(err as Error).message}\n`);
-      }
-    }));
-    return failed ? ExitCode.failure : 0;
+    return forEachName(ctx.args, true, async (name) => {
+      await stopContainer(c, await c.containers.get(name), ctx.flags.timeout as number | undefined, ctx.flags.signal as string | undefined);
+      process.stdout.write(`${name}\n`);
+    });
   },
 });
 
@@ -495,19 +507,12 @@ export const restart = defineCommand({
   minArgs: 1,
   async run(ctx) {
     const c = open(ctx);
-    let failed = false;
-    for (const name of ctx.args) {
-      try {
-        const record = await c.containers.get(name);
-        await stopContainer(c, record, ctx.flags.timeout as number | undefined, ctx.flags.signal as string | undefined);
-        await (await start(c, await c.containers.get(record.id), false)).saved;
-        process.stdout.write(`${name}\n`);
-      } catch (err) {
-        failed = true;
-        process.stderr.write(`Error response from daemon: ${(err as Error).message}\n`);
-      }
-    }
-    return failed ? ExitCode.failure : 0;
+    return forEachName(ctx.args, false, async (name) => {
+      const record = await c.containers.get(name);
+      await stopContainer(c, record, ctx.flags.timeout as number | undefined, ctx.flags.signal as string | undefined);
+      await (await start(c, await c.containers.get(record.id), false)).saved;
+      process.stdout.write(`${name}\n`);
+    });
   },
 });
 
@@ -517,20 +522,13 @@ export const kill = defineCommand({
   async run(ctx) {
     const c = open(ctx);
     const sig = parseSignal(String(ctx.flags.signal));
-    let failed = false;
-    for (const name of ctx.args) {
-      try {
-        const record = await refresh(c.paths, c.containers, await c.containers.get(name));
-        if (record.state.Status !== 'running') throw new SkiffError(`Cannot kill container: ${name}: Container ${record.id} is not running`, ExitCode.failure);
-        if (sig === 'SIGKILL' || sig === 'SIGTERM' || sig === 'SIGINT') writeFileSync(join(containerRunDir(c.paths, record.id), 'stop'), '');
-        await signalContainer(c.paths, record, sig);
-        process.stdout.write(`${name}\n`);
-      } catch (err) {
-        failed = true;
-        process.stderr.write(`Error response from daemon: ${(err as Error).message}\n`);
-      }
-    }
-    return failed ? ExitCode.failure : 0;
+    return forEachName(ctx.args, false, async (name) => {
+      const record = await refresh(c.paths, c.containers, await c.containers.get(name));
+      if (record.state.Status !== 'running') throw new SkiffError(`Cannot kill container: ${name}: Container ${record.id} is not running`, ExitCode.failure);
+      if (sig === 'SIGKILL' || sig === 'SIGTERM' || sig === 'SIGINT') writeFileSync(join(containerRunDir(c.paths, record.id), 'stop'), '');
+      await signalContainer(c.paths, record, sig);
+      process.stdout.write(`${name}\n`);
+    });
   },
 });
 
@@ -538,31 +536,24 @@ export const wait = defineCommand({
   minArgs: 1,
   async run(ctx) {
     const c = open(ctx);
-    let failed = false;
-    for (const name of ctx.args) {
-      try {
-        const record = await c.containers.get(name);
-        let seen = await refresh(c.paths, c.containers, record);
-        while (seen.state.Status === 'running' || seen.state.Status === 'restarting' || seen.state.Status === 'paused' || seen.state.Status === 'created') {
-          if (seen.state.Status === 'created') {
-            await sleep(100);
-          } else {
-            const after = await waitForExit(c, seen, 3_600_000);
-            if (!after) throw new SkiffError(`No such container: ${name}`, ExitCode.failure);
-            seen = after;
-            continue;
-          }
-          const again = await c.containers.find(record.id);
-          if (!again) throw new SkiffError(`No such container: ${name}`, ExitCode.failure);
-          seen = await refresh(c.paths, c.containers, again);
+    return forEachName(ctx.args, false, async (name) => {
+      const record = await c.containers.get(name);
+      let seen = await refresh(c.paths, c.containers, record);
+      while (seen.state.Status === 'running' || seen.state.Status === 'restarting' || seen.state.Status === 'paused' || seen.state.Status === 'created') {
+        if (seen.state.Status === 'created') {
+          await sleep(100);
+        } else {
+          const after = await waitForExit(c, seen, 3_600_000);
+          if (!after) throw new SkiffError(`No such container: ${name}`, ExitCode.failure);
+          seen = after;
+          continue;
         }
-        process.stdout.write(`${seen.state.ExitCode}\n`);
-      } catch (err) {
-        failed = true;
-        process.stderr.write(`Error response from daemon: ${(err as Error).message}\n`);
+        const again = await c.containers.find(record.id);
+        if (!again) throw new SkiffError(`No such container: ${name}`, ExitCode.failure);
+        seen = await refresh(c.paths, c.containers, again);
       }
-    }
-    return failed ? ExitCode.failure : 0;
+      process.stdout.write(`${seen.state.ExitCode}\n`);
+    });
   },
 });
 
@@ -595,17 +586,10 @@ export const rm = defineCommand({
   minArgs: 1,
   async run(ctx) {
     const c = open(ctx);
-    let failed = false;
-    await Promise.all(ctx.args.map(async (name) => {
-      try {
-        await removeContainer(c, name, ctx.flags.force === true);
-        process.stdout.write(`${name}\n`);
-      } catch (err) {
-        failed = true;
-        process.stderr.write(`Error response from daemon: ${(err as Error).message}\n`);
-      }
-    }));
-    return failed ? ExitCode.failure : 0;
+    return forEachName(ctx.args, true, async (name) => {
+      await removeContainer(c, name, ctx.flags.force === true);
+      process.stdout.write(`${name}\n`);
+    });
   },
 });
 
