@@ -5,28 +5,13 @@ import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEnv } from '../lib/env';
+import { inspect, sleep, until } from '../lib/wait';
 import { newSession, skiffBinary, type Session } from '../lib/skiff';
 
 const env = loadEnv();
 const bb = env.images.busybox;
 let s: Session;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(fn: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await fn()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-async function inspect(session: Session, name: string, format: string): Promise<string> {
-  const r = await session.skiff(['inspect', '--format', format, name]);
-  assert.is(r.code, 0, r.stderr);
-  return r.stdout.trim();
-}
 
 test.before(async () => {
   s = newSession();
