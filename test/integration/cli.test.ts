@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { loadEnv, repoRoot } from '../lib/env';
 import { session, skiff, skiffBinary } from '../lib/skiff';
@@ -125,6 +125,19 @@ test('doctor, run by a user without subuid entries, names that and the usermod f
   assert.match(r.stdout, new RegExp(`warning +subuid: no entry for "${user}" in /etc/subuid`));
   assert.match(r.stdout, new RegExp(`sudo usermod --add-subuids \\d+-\\d+ --add-subgids \\d+-\\d+ ${user}`));
   assert.match(r.stdout, /only your own uid and gid are mapped/);
+});
+
+test('bash completion offers commands, subcommands and flags from the executable itself', async () => {
+  const script = [
+    `source ${join(repoRoot(), 'completions', 'skiff.bash')}`,
+    'complete_words() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _skiff; echo "${COMPREPLY[*]}"; }',
+    'complete_words skiff con',
+    'complete_words skiff container r',
+    'complete_words skiff run --r',
+  ].join('\n');
+  const r = await session().run(['bash', '-c', script], { env: { PATH: `${dirname(skiffBinary())}:/usr/bin:/bin` } });
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim().split('\n'), ['container', 'rename restart rm run', '--read-only --restart --rm']);
 });
 
 test('the executable runs alone, away from the repository', async () => {
