@@ -3,8 +3,9 @@ import { createInterface } from 'node:readline';
 import { defineCommand, type CommandContext } from './command';
 import { ExitCode, SkiffError } from '../errors';
 import { resolvePaths, type Paths } from '../paths';
-import { formatInspect, formatList } from './format';
-import { createdSince, humanSize } from './format/units';
+import { formatList } from './format';
+import { createdSince, ellipsis, goTime, humanSize } from './format/units';
+import { shortId } from '../storage/ids';
 import { progressRenderer } from './progress';
 import { pullImage } from '../image/pull';
 import { familiarName, familiarString, parseReference, type Reference } from '../image/reference';
@@ -40,18 +41,6 @@ function fullReference(name: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function shortId(id: string): string {
-  return id.replace(/^sha256:/, '').slice(0, 12);
-}
-
-/** Go's time.Time String() for UTC, which CreatedAt columns use: 2023-11-14 22:13:20 +0000 UTC. */
-function goTime(iso: string | undefined): string {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  return `${d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '').replace('Z', '')} +0000 UTC`;
 }
 
 async function containersUsing(paths: Paths, imageId: string): Promise<Array<{ id: string; running: boolean }>> {
@@ -386,35 +375,8 @@ export async function inspectModel(paths: Paths, stores: Stores, image: ImageRec
   };
 }
 
-export const inspect = defineCommand({
-  args: {
-    format: { type: 'string', alias: 'f', description: "Format output using a custom template: 'json': Print in JSON format 'TEMPLATE': Print output using the given Go template." },
-  },
-  minArgs: 1,
-  async run(ctx) {
-    const { paths, stores } = open(ctx);
-    const items: unknown[] = [];
-    const errors: string[] = [];
-    for (const name of ctx.args) {
-      const image = await stores.images.find(name);
-      if (!image) errors.push(`Error: No such image: ${name}`);
-      else items.push(await inspectModel(paths, stores, image));
-    }
-    if (items.length > 0 || errors.length === 0) process.stdout.write(formatInspect(items, ctx.flags.format as string | undefined));
-    else if (!ctx.flags.format) process.stdout.write('[]\n');
-    for (const e of errors) process.stderr.write(`${e}\n`);
-    return errors.length > 0 ? ExitCode.failure : 0;
-  },
-});
-
 // ---------------------------------------------------------------------------------------------
 // history
-
-/** Docker's stringutils.Ellipsis: at most n runes, the last one an ellipsis when cut. */
-function ellipsis(text: string, n: number): string {
-  const runes = [...text];
-  return runes.length <= n ? text : `${runes.slice(0, n - 1).join('')}…`;
-}
 
 export const history = defineCommand({
   args: {

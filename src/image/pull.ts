@@ -15,6 +15,7 @@ import {
 } from './registry';
 import type { Stores } from './stores';
 import { mapLimit } from '../util/limit';
+import { shortId } from '../storage/ids';
 
 declare const SKIFF_VERSION: string;
 
@@ -124,7 +125,7 @@ async function pullReference(reference: Reference, options: PullOptions): Promis
     }
     const chain = chainIds(diffIds);
     const layers: ImageLayer[] = image.layers.map((l, i) => ({ digest: l.digest, diffId: diffIds[i], chainId: chain[i], size: l.size, mediaType: l.mediaType }));
-    for (const l of layers) progress.layer(shortDigest(l.digest), 'Pulling fs layer');
+    for (const l of layers) progress.layer(shortId(l.digest), 'Pulling fs layer');
     const sizes = await mapLimit(layers, options.maxConcurrentDownloads ?? 3, (layer, i) =>
       fetchLayer(client, options, layer, i === 0 ? undefined : chain[i - 1], progress));
     const record: ImageRecord = {
@@ -180,7 +181,7 @@ async function allLayersPresent(stores: Stores, image: ImageRecord): Promise<boo
 /** Downloads and unpacks one layer unless its chain is already stored; returns its unpacked size. */
 async function fetchLayer(client: RegistryClient, options: PullOptions, layer: ImageLayer, parent: string | undefined, progress: PullProgress): Promise<number> {
   const { stores } = options;
-  const short = shortDigest(layer.digest);
+  const short = shortId(layer.digest);
   const prepared = await stores.layers.prepare(layer.chainId);
   if (!prepared) {
     progress.layer(short, 'Already exists');
@@ -234,6 +235,3 @@ async function fetchLayer(client: RegistryClient, options: PullOptions, layer: I
   }
 }
 
-export function shortDigest(digest: string): string {
-  return digest.replace(/^sha256:/, '').slice(0, 12);
-}

@@ -7,6 +7,7 @@ import { ExitCode, SkiffError } from '../errors';
 import type { Paths } from '../paths';
 import type { ImageRecord } from '../storage/images';
 import { mapLimit } from '../util/limit';
+import { shortId } from '../storage/ids';
 import type { PullProgress } from './pull';
 import { familiarName, fullName, parseReference, type Reference } from './reference';
 import type { RegistriesConfig } from './registries';
@@ -186,7 +187,7 @@ async function pushTag(context: TagContext, tag: string, image: ImageRecord): Pr
   }
 
   // Docker names each layer by its diff ID and lists them top layer first.
-  const layerIds = manifest.layers.map((d, i) => shortHex(image.layers[i]?.digest === d.digest ? image.layers[i]!.diffId : d.digest));
+  const layerIds = manifest.layers.map((d, i) => shortId(image.layers[i]?.digest === d.digest ? image.layers[i]!.diffId : d.digest));
   const shown = manifest.layers.map((d, i) => ({ descriptor: d, id: layerIds[i]! })).reverse();
   const seen = new Set<string>();
   for (const { id } of shown) {
@@ -299,6 +300,3 @@ function isForeign(descriptor: Descriptor): boolean {
   return /\.foreign\.|nondistributable/.test(descriptor.mediaType ?? '');
 }
 
-function shortHex(digest: string): string {
-  return digest.replace(/^[a-z0-9]+:/, '').slice(0, 12);
-}

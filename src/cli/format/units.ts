@@ -51,3 +51,17 @@ export function createdSince(iso: string | undefined, now = Date.now()): string 
   if (Number.isNaN(t) || t <= 0) return 'N/A';
   return `${humanDuration(now - t)} ago`;
 }
+
+/** Go's time.Time String() in UTC, which CREATED AT columns show: 2023-11-14 22:13:20 +0000 UTC. */
+export function goTime(iso: string | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return `${d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '').replace('Z', '')} +0000 UTC`;
+}
+
+/** Docker's stringutils.Ellipsis: at most n runes, the last one an ellipsis when cut. */
+export function ellipsis(text: string, n: number): string {
+  const runes = [...text];
+  return runes.length <= n ? text : `${runes.slice(0, n - 1).join('')}…`;
+}

@@ -1,7 +1,7 @@
 // Sizes and durations as docker images / docker ps print them (docker 28 CLI, go-units).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createdSince, humanDuration, humanSize } from '../../../src/cli/format/units';
+import { createdSince, ellipsis, goTime, humanDuration, humanSize } from '../../../src/cli/format/units';
 
 test('humanSize: decimal units, three significant digits', () => {
   assert.is(humanSize(1985580), '1.99MB'); // docker images: 127.0.0.1:5000/skiff-test/busybox 1.99MB
@@ -31,6 +31,14 @@ test('createdSince', () => {
   const now = Date.parse('2026-11-24T10:22:21Z');
   assert.is(createdSince('2023-11-14T22:13:20Z', now), '3 years ago'); // docker images showed "3 years ago"
   assert.is(createdSince(undefined, now), 'N/A');
+});
+
+test('goTime and ellipsis: CREATED AT and truncated COMMAND as docker prints them', () => {
+  assert.is(goTime('2023-11-14T22:13:20Z'), '2023-11-14 22:13:20 +0000 UTC');
+  assert.is(goTime('2026-11-24T10:00:00.123456789Z'), '2026-11-24 10:00:00 +0000 UTC');
+  assert.is(goTime(undefined), '');
+  assert.is(ellipsis("sh -c 'echo started; exec sleep'", 20), "sh -c 'echo started…");
+  assert.is(ellipsis('sleep 300', 20), 'sleep 300');
 });
 
 test.run();
