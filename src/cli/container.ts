@@ -6,8 +6,8 @@ import type { ArgsDef } from 'citty';
 import { defineCommand, type CommandContext } from './command';
 import { ExitCode, SkiffError } from '../errors';
 import { resolvePaths, type Paths } from '../paths';
-import { formatInspect, formatList } from './format';
-import { createdSince, humanDuration, humanSize } from './format/units';
+import { formatList } from './format';
+import { createdSince, ellipsis, goTime, humanDuration, humanSize } from './format/units';
 import { progressRenderer } from './progress';
 import { pullImage } from '../image/pull';
 import { loadRegistriesConfig } from '../image/registries';
@@ -17,7 +17,7 @@ import { openStores, type Stores } from '../image/stores';
 import type { ImageRecord } from '../storage/images';
 import { collectEnv, createContainer } from '../runtime/create';
 import {
-  containerDir, containerRunDir, containerStore, logPath, readExit, refresh, removeContainerDirs, statusText, zeroTime,
+  containerDir, containerRunDir, containerStore, logPath, readExit, refresh, removeContainerDirs, settle, statusText, zeroTime,
   type ContainerRecord,
 } from '../runtime/containers';
 import { attach, startMonitor } from '../runtime/monitor';
@@ -157,6 +157,7 @@ interface Started {
  * background (`saved`), so a foreground run can attach (and release the process) without waiting for it.
  */
 async function start(c: Ctx, record: ContainerRecord, attachFirst: boolean): Promise<Started> {
+  await settle(c.paths, record);
   await removePath(join(containerRunDir(c.paths, record.id), 'stop'), { force: true });
   const started = await startMonitor(c.paths, record, { attach: attachFirst });
   const state = { ...record.state, Status: 'running' as const, Pid: started.pid, MonitorPid: started.monitorPid, StartedAt: new Date().toISOString(), ExitCode: 0, Error: '' };
@@ -339,6 +340,8 @@ export const run = defineCommand({
       stdin: ctx.flags.interactive === true, tty: ctx.flags.tty === true, sigProxy: ctx.flags['sig-proxy'] !== false, detachKeys, onDetach: 'quiet', saved: started.saved,
     });
     await started.saved.catch(() => undefined);
+    // As Docker: when run returns, the exit is recorded (and --rm done), so the next command sees it.
+    await settle(c.paths, started.record);
     return code;
   },
 });
@@ -370,7 +373,9 @@ export const startCmd = defineCommand({
     let failed = false;
     for (const name of ctx.args) {
       try {
-        let record = await refresh(c.paths, c.containers, await c.containers.get(name));
+        const found = await c.containers.get(name);
+        await settle(c.paths, found);
+        let record = await refresh(c.paths, c.containers, await c.containers.get(found.id));
         if (record.state.Status === 'running' || record.state.Status === 'restarting') {
           if (!attachIt) process.stdout.write(`${name}\n`);
           continue;
@@ -381,6 +386,7 @@ export const startCmd = defineCommand({
             stdin: ctx.flags.interactive === true, tty: record.config.Tty, sigProxy: true, detachKeys, onDetach: 'quiet', saved: started.saved,
           });
           await started.saved.catch(() => undefined);
+          await settle(c.paths, started.record);
           return code;
         }
         await started.saved;
@@ -627,22 +633,11 @@ function commandLine(record: ContainerRecord): string {
   return [record.path, ...record.args].map(quote).join(' ');
 }
 
-function ellipsis(text: string, n: number): string {
-  const runes = [...text];
-  return runes.length <= n ? text : `${runes.slice(0, n - 1).join('')}…`;
-}
-
 const psHeaders = {
   ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Ports: 'PORTS',
   State: 'STATE', Status: 'STATUS', Size: 'SIZE', Names: 'NAMES', Labels: 'LABELS', Mounts: 'MOUNTS', Networks: 'NETWORKS',
   LocalVolumes: 'LOCAL VOLUMES',
 };
-
-function goTime(iso: string): string {
-  const d = new Date(iso);
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000 UTC`;
-}
 
 export const ps = defineCommand({
   args: {
@@ -814,27 +809,6 @@ export function inspectContainer(paths: Paths, r: ContainerRecord): Record<strin
     NetworkSettings: { Bridge: '', SandboxID: '', Ports: {}, Networks: {} },
   };
 }
-
-export const inspect = defineCommand({
-  args: {
-    format: { type: 'string', alias: 'f', description: "Format output using a custom template: 'json', 'TEMPLATE'" },
-    size: { type: 'boolean', alias: 's', description: 'Display total file sizes' },
-  },
-  minArgs: 1,
-  async run(ctx) {
-    const c = open(ctx);
-    const items: unknown[] = [];
-    const errors: string[] = [];
-    for (const name of ctx.args) {
-      const record = await c.containers.find(name);
-      if (!record) errors.push(`Error: No such container: ${name}`);
-      else items.push(inspectContainer(c.paths, await refresh(c.paths, c.containers, record)));
-    }
-    if (items.length > 0 || !ctx.flags.format) process.stdout.write(formatInspect(items, ctx.flags.format as string | undefined));
-    for (const e of errors) process.stderr.write(`${e}\n`);
-    return errors.length ? ExitCode.failure : 0;
-  },
-});
 
 // ---------------------------------------------------------------------------------------------
 // logs

@@ -226,6 +226,23 @@ export async function observe(paths: Paths, record: ContainerRecord): Promise<Co
   };
 }
 
+/**
+ * Waits (up to timeoutMs) while the container's process is gone but its monitor still runs: the
+ * moments after an exit when the monitor records it and runs the cleanup command. Starting again
+ * in that window would let that cleanup overwrite the new running state.
+ */
+export async function settle(paths: Paths, record: Pick<ContainerRecord, 'id' | 'state'>, timeoutMs = 5000): Promise<void> {
+  const run = containerRunDir(paths, record.id);
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    // The monitor removes its pid file before it runs the cleanup command: then the record's pid tells.
+    const [monitorPid = record.state.MonitorPid] = readPidFile(join(run, 'monitor.pid'));
+    const [pid] = readPidFile(join(run, 'container.pid'));
+    if (!pidAlive(monitorPid) || (pid !== undefined && pidAlive(pid))) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Brings the record in line with reality (and stores that), so ps and inspect never show a stale state. */
 export async function refresh(paths: Paths, store: RecordStore<ContainerRecord>, record: ContainerRecord): Promise<ContainerRecord> {
   const seen = await observe(paths, record);

@@ -179,6 +179,16 @@ test('--restart on-failure:2 restarts twice, then stays exited', async () => {
   await s.skiff(['rm', id]);
 });
 
+test('when run and start -a return, the exit is recorded: rm and inspect right after see it', async () => {
+  for (let i = 0; i < 5; i++) {
+    const r = await s.skiff(['run', '--name', `quick${i}`, bb, 'sh', '-c', `exit ${i}`]);
+    assert.is(r.code, i);
+    assert.is(await inspect(s, `quick${i}`, '{{.State.Status}} {{.State.ExitCode}}'), `exited ${i}`);
+    const rm = await s.skiff(['rm', `quick${i}`]);
+    assert.is(rm.code, 0, rm.stderr);
+  }
+});
+
 test('--rm removes the container after it exits, detached or not', async () => {
   const fg = await s.skiff(['run', '--rm', '--name', 'gone1', bb, 'true']);
   assert.is(fg.code, 0, fg.stderr);
