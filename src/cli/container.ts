@@ -340,8 +340,12 @@ export const run = defineCommand({
       stdin: ctx.flags.interactive === true, tty: ctx.flags.tty === true, sigProxy: ctx.flags['sig-proxy'] !== false, detachKeys, onDetach: 'quiet', saved: started.saved,
     });
     await started.saved.catch(() => undefined);
-    // As Docker: when run returns, the exit is recorded (and --rm done), so the next command sees it.
-    await settle(c.paths, started.record);
+    // As Docker: when run returns, --rm is done (the monitor's cleanup then finds nothing to do),
+    // and the exit shows in ps/inspect at once (refresh reads the monitor's exit record).
+    if (record.hostConfig.AutoRemove && (await refresh(c.paths, c.containers, await c.containers.get(record.id).catch(() => started.record))).state.Status === 'exited') {
+      await c.containers.remove(record.id).catch(() => undefined);
+      await removeContainerDirs(c.paths, record.id).catch(() => undefined);
+    }
     return code;
   },
 });
@@ -386,7 +390,6 @@ export const startCmd = defineCommand({
             stdin: ctx.flags.interactive === true, tty: record.config.Tty, sigProxy: true, detachKeys, onDetach: 'quiet', saved: started.saved,
           });
           await started.saved.catch(() => undefined);
-          await settle(c.paths, started.record);
           return code;
         }
         await started.saved;

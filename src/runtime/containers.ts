@@ -199,6 +199,14 @@ export async function readExit(paths: Paths, id: string): Promise<ExitInfo | und
   }
 }
 
+/** Whether the monitor restarts after this exit: the restart policy, as the monitor applies it. */
+function willRestart(record: ContainerRecord, exit: ExitInfo, stopped: boolean): boolean {
+  const policy = record.hostConfig.RestartPolicy;
+  if (stopped || policy.Name === 'no' || policy.Name === '') return false;
+  if (policy.Name === 'on-failure') return exit.exitCode !== 0 && (policy.MaximumRetryCount === 0 || exit.restartCount < policy.MaximumRetryCount);
+  return true;
+}
+
 /** The monitor's live view of a started container: which process runs now, or how it ended. */
 export async function observe(paths: Paths, record: ContainerRecord): Promise<ContainerState & { restartCount: number }> {
   const state = { ...record.state, restartCount: record.restartCount };
@@ -211,11 +219,17 @@ export async function observe(paths: Paths, record: ContainerRecord): Promise<Co
     return { ...state, Status: state.Status === 'paused' ? 'paused' : 'running', Pid: pid, restartCount: restarts ?? state.restartCount };
   }
   const exit = await readExit(paths, record.id);
+  const exitedSinceStart = exit !== undefined && Date.parse(exit.finishedAt) >= Date.parse(state.StartedAt);
   if (monitorAlive) {
+    // The exit is recorded and the policy will not restart: the monitor is only running the
+    // cleanup command. Show it exited now (MonitorPid kept, so a new start waits for that cleanup).
+    if (exitedSinceStart && !willRestart(record, exit!, existsSync(join(run, 'stop')))) {
+      return { ...state, Status: 'exited', Pid: 0, ExitCode: exit!.exitCode, FinishedAt: exit!.finishedAt, OOMKilled: exit!.oomKilled, restartCount: exit!.restartCount };
+    }
     // Between an exit and the restart the policy asked for.
     return { ...state, Status: 'restarting', Pid: 0, ExitCode: exit?.exitCode ?? state.ExitCode, restartCount: restarts ?? state.restartCount };
   }
-  if (exit && exit.finishedAt >= state.StartedAt) {
+  if (exit && exitedSinceStart) {
     return { ...state, Status: 'exited', Pid: 0, ExitCode: exit.exitCode, FinishedAt: exit.finishedAt, OOMKilled: exit.oomKilled, restartCount: exit.restartCount, MonitorPid: 0 };
   }
   // The monitor died without recording an exit (killed, host rebooted): never "running" forever.
