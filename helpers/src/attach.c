@@ -194,12 +194,33 @@ size_t attach_poll_fds(const struct attach_server *s, bool accept_input, struct 
 		fds[i].fd = c->fd;
 		fds[i].events = 0;
 		fds[i].revents = 0;
-		if (accept_input && !c->input_done && !c->closing)
+		if (c->shut || (accept_input && !c->input_done && !c->closing))
 			fds[i].events |= POLLIN;
 		if (c->queued > c->sent)
 			fds[i].events |= POLLOUT;
 	}
 	return s->count;
+}
+
+/* After the exit frame is sent: stop sending, and wait for the client to close. */
+static void shut_client(struct attach_client *c)
+{
+	if (c->shut)
+		return;
+	shutdown(c->fd, SHUT_WR);
+	c->shut = true;
+}
+
+/* A shut client's input is discarded; false once it has closed. */
+static bool discard_input(struct attach_client *c)
+{
+	char buf[4096];
+	for (;;) {
+		ssize_t r = read(c->fd, buf, sizeof buf);
+		if (r > 0)
+			continue;
+		return r < 0 && (errno == EAGAIN || errno == EINTR);
+	}
 }
 
 void attach_handle(struct attach_server *s, const struct pollfd *fds, size_t n,
@@ -212,7 +233,10 @@ void attach_handle(struct attach_server *s, const struct pollfd *fds, size_t n,
 		bool gone = false;
 		if ((re & POLLOUT) && !send_queue(c))
 			gone = true;
-		if (!gone && (fds[k].events & POLLIN) && (re & (POLLIN | POLLHUP | POLLERR))) {
+		if (!gone && c->shut) {
+			if (re & (POLLIN | POLLHUP | POLLERR))
+				gone = !discard_input(c);
+		} else if (!gone && (fds[k].events & POLLIN) && (re & (POLLIN | POLLHUP | POLLERR))) {
 			char buf[4096];
 			ssize_t r = read(c->fd, buf, sizeof buf);
 			if (r > 0)
@@ -224,8 +248,12 @@ void attach_handle(struct attach_server *s, const struct pollfd *fds, size_t n,
 		} else if (!gone && (re & (POLLHUP | POLLERR))) {
 			gone = true;
 		}
-		if (!gone && c->closing && c->queued == c->sent)
-			gone = true;
+		if (!gone && c->closing && c->queued == c->sent) {
+			if (c->input_done)
+				gone = true;
+			else
+				shut_client(c);
+		}
 		if (gone)
 			remove_client(s, k);
 	}
@@ -263,18 +291,26 @@ void attach_flush_all(struct attach_server *s, int timeout_ms)
 	while (s->count > 0) {
 		struct pollfd fds[64];
 		size_t n = s->count < 64 ? s->count : 64;
-		size_t waiting = 0;
 		for (size_t i = 0; i < n; i++) {
-			fds[i].fd = s->clients[i].fd;
-			fds[i].events = s->clients[i].queued > s->clients[i].sent ? POLLOUT : 0;
+			struct attach_client *c = &s->clients[i];
+			if (c->queued == c->sent)
+				shut_client(c);
+			fds[i].fd = c->fd;
+			fds[i].events = c->queued > c->sent ? POLLOUT : POLLIN;
 			fds[i].revents = 0;
-			waiting += fds[i].events != 0;
 		}
 		long long left = deadline - now_ms();
-		if (waiting == 0 || left <= 0 || poll(fds, n, (int)left) <= 0)
+		if (left <= 0 || poll(fds, n, (int)left) <= 0)
 			break;
 		for (size_t k = n; k-- > 0;) {
-			if ((fds[k].revents & (POLLOUT | POLLERR | POLLHUP)) && !send_queue(&s->clients[k]))
+			struct attach_client *c = &s->clients[k];
+			short re = fds[k].revents;
+			bool gone = false;
+			if (re & POLLOUT)
+				gone = !send_queue(c);
+			else if (re & (POLLIN | POLLHUP | POLLERR))
+				gone = c->input_done || !discard_input(c);
+			if (gone)
 				remove_client(s, k);
 		}
 	}

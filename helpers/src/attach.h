@@ -18,7 +18,10 @@
  *                         'r'  resize the terminal: rows, cols (2 + 2 bytes, big-endian)
  *     monitor -> client   1    stdout data        2    stderr data
  *                         'e'  exit: the status, 4 bytes big-endian (128+N for signal N);
- *                              the monitor then closes the connection
+ *                              the monitor then shuts down its sending side, discards what
+ *                              the client still sends, and closes once the client has
+ *                              (closing first would fail the client's last writes with EPIPE,
+ *                              and a client that fails a write may drop output it has not read)
  *
  * Output goes to every client. Each has a send queue of at most ATTACH_QUEUE_MAX bytes:
  * a client too slow to keep up loses whole frames rather than stall the container.
@@ -38,7 +41,8 @@ struct attach_client {
 	int fd;
 	char *queue; /* frames waiting to be sent */
 	size_t queued, sent, cap;
-	bool closing;	   /* close once the queue is sent (after the exit frame) */
+	bool closing;	   /* shut down once the queue is sent (after the exit frame) */
+	bool shut;	   /* our side is shut down: waiting for the client to close */
 	bool input_done;   /* the client shut down its sending side */
 	unsigned char header[5];
 	size_t header_got;
@@ -86,10 +90,10 @@ void attach_handle(struct attach_server *s, const struct pollfd *fds, size_t n,
 /* Queue a frame for every client. */
 void attach_broadcast(struct attach_server *s, unsigned char type, const char *data, size_t len);
 
-/* Queue the exit frame for every client, each closed once it has been sent. */
+/* Queue the exit frame for every client, each shut down once it has been sent. */
 void attach_broadcast_exit(struct attach_server *s, int status);
 
-/* Try for up to timeout_ms to send what is queued, then close every client. */
+/* For up to timeout_ms, send what is queued and wait for the clients to close; then close every client. */
 void attach_flush_all(struct attach_server *s, int timeout_ms);
 
 /* Close the listening socket and remove it from the filesystem (clients stay). */

@@ -134,15 +134,19 @@ export function attach(paths: Paths, id: string, handlers: AttachHandlers): Prom
         if (type === Frame.stdout) handlers.stdout(payload);
         else if (type === Frame.stderr) handlers.stderr(payload);
         else if (type === Frame.exit) {
+          // Nothing follows the exit frame: close at once, so the monitor (waiting for its clients
+          // to close before it runs the exit command) is not kept.
           exited = true;
+          socket.destroy();
           handlers.exit(payload.length >= 4 ? payload.readInt32BE(0) : 0);
+          return;
         }
       }
     });
     socket.on('close', () => {
       if (!exited) handlers.closed();
     });
-    socket.once('error', (err) => reject(new SkiffError(`cannot attach to container ${id.slice(0, 12)}: ${err.message}`)));
+    socket.on('error', (err) => reject(new SkiffError(`cannot attach to container ${id.slice(0, 12)}: ${err.message}`)));
     socket.once('connect', () => {
       resolve({
         socket,

@@ -444,6 +444,18 @@ test('start -i and start -a of a created container', async () => {
   await s.skiff(['rm', 'si', 'sa']);
 });
 
+test('output is kept when the container exits while stdin is still being sent', async () => {
+  // The container reads one line and exits while the CLI still sends megabytes of stdin; docker run
+  // -i prints "got first" and exits 3 every time. (The monitor once closed the attach connection
+  // right after the exit frame: the CLI's next stdin write failed with EPIPE and what it had not
+  // yet read, the output, was lost.)
+  const input = Buffer.concat([Buffer.from('first\n'), Buffer.alloc(4_000_000, 'x')]);
+  for (let i = 0; i < 6; i += 1) {
+    const r = await s.skiff(['run', '--rm', '-i', bb, 'sh', '-c', 'read x; echo got $x; exit 3'], { input });
+    assert.equal([r.code, r.stdout], [3, 'got first\n'], `attempt ${i + 1}: ${r.stderr}`);
+  }
+});
+
 test('wait on several containers, kill -s HUP and -s 1, restart of a stopped container', async () => {
   const a = (await s.skiff(['run', '-d', bb, 'sh', '-c', 'sleep 0.3; exit 3'])).stdout.trim();
   const b = (await s.skiff(['run', '-d', bb, 'sh', '-c', 'sleep 0.6; exit 4'])).stdout.trim();
