@@ -64,7 +64,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <linux/magic.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -87,6 +91,7 @@ enum whiteout_format { WHITEOUT_OVERLAY, WHITEOUT_OVERLAY_TRUSTED, WHITEOUT_KEEP
 
 struct unpack_options {
 	const char *dir;
+	const char *spread; /* the store directory to mark for spreading (--spread) */
 	enum whiteout_format whiteouts;
 	bool skip_devices;
 };
@@ -837,14 +842,16 @@ static void free_unpack(struct unpack *u)
 static void usage(FILE *out)
 {
 	fputs("usage: skiff-helper unpack --dir DIR [--whiteout-format overlay|overlay-trusted|keep]\n"
-	      "                           [--skip-devices]\n"
+	      "                           [--skip-devices] [--spread STORE]\n"
 	      "\n"
 	      "Extracts the uncompressed tar stream on stdin (one image layer) into DIR, which\n"
 	      "must exist and be empty, never writing outside it. Whiteouts become overlayfs\n"
 	      "whiteouts: 0:0 character devices, and user.overlay.opaque (overlay, the default)\n"
 	      "or trusted.overlay.opaque (overlay-trusted) on opaque directories; keep writes\n"
 	      "them as the empty .wh.* files they are. --skip-devices skips device nodes, which\n"
-	      "a user namespace cannot make. Prints {\"entries\":N,\"bytes\":N,\"whiteouts\":N,\n"
+	      "a user namespace cannot make. --spread marks STORE, the directory the caller\n"
+	      "makes layer directories in, so that ext4 spreads them over its block groups.\n"
+	      "Prints {\"entries\":N,\"bytes\":N,\"whiteouts\":N,\n"
 	      "\"opaque\":N,\"skippedDevices\":N,\"warnings\":N}; exit status 125 on failure.\n",
 	      out);
 }
@@ -856,6 +863,7 @@ static int parse_options(int argc, char **argv, struct unpack_options *o)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "whiteout-format", required_argument, NULL, 'w' },
 		{ "skip-devices", no_argument, NULL, 's' },
+		{ "spread", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -884,6 +892,9 @@ static int parse_options(int argc, char **argv, struct unpack_options *o)
 			break;
 		case 's':
 			o->skip_devices = true;
+			break;
+		case 'S':
+			o->spread = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -923,6 +934,32 @@ static int open_empty_dir(const char *path, struct error *err)
 	if (errno != 0)
 		return error_sys(err, "unpack: read %s", path);
 	return steal_fd(&fd);
+}
+
+/*
+ * ext4 puts a new directory's inode in its parent's block group and a file's in its
+ * directory's. On an ext4 without a journal, allocating an inode first steps over each inode
+ * of the group freed in the last minute or so (recently_deleted() in fs/ext4/ialloc.c):
+ * after rmi or prune freed a layer of thousands of files, unpacking the next one into the
+ * same group is quadratic. Pulling the Debian fixture right after removing it took 4.4 s of
+ * kernel time instead of 0.4 s. With the top-directory flag (chattr +T) on the store, ext4
+ * places each new layer directory as it places the root's children: in a group with
+ * above-average free space and the fewest directories, searched from a group picked by
+ * hashing the (random) name. Only a placement preference: any failure is ignored, and
+ * other filesystems are left alone.
+ */
+static void spread_directories(const char *store)
+{
+	cleanup_fd int fd = open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct statfs fs;
+	int flags;
+	if (fd < 0 || fstatfs(fd, &fs) < 0 || fs.f_type != EXT4_SUPER_MAGIC ||
+	    ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0 || (flags & FS_TOPDIR_FL) != 0)
+		return;
+	flags |= FS_TOPDIR_FL;
+	if (ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0) {
+		/* not the owner, or a filesystem that refuses the flag: placement as before */
+	}
 }
 
 static int run(struct unpack *u, struct error *err)
@@ -968,6 +1005,8 @@ int unpack_main(int argc, char **argv)
 	struct error err;
 	/* Modes come from the archive exactly; parents made on the way are 0755. */
 	umask(0);
+	if (o.spread != NULL)
+		spread_directories(o.spread);
 	struct unpack u = { .options = &o };
 	u.root = open_empty_dir(o.dir, &err);
 	if (u.root < 0)

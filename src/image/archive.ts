@@ -678,7 +678,7 @@ async function storeLayer(options: { paths: Paths; stores: Stores }, progress: P
       ingestDone = ingest.done;
     }
     if (progress) source = source.pipe(counter((n) => progress.layer(short, 'Loading layer', n, layer.size)));
-    const stats = await unpackLayer(source, { paths: options.paths, diffId: layer.diffId, compression, dir: prepared.tempDir, layer: layer.digest });
+    const stats = await unpackLayer(source, { paths: options.paths, diffId: layer.diffId, compression, dir: prepared.tempDir, store: stores.layers.root, layer: layer.digest });
     await ingestDone;
     await prepared.commit({ diffId: layer.diffId, parent, size: stats.bytes });
     return stats.bytes;

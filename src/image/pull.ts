@@ -222,6 +222,7 @@ async function fetchLayer(client: RegistryClient, options: PullOptions, layer: I
       diffId: layer.diffId,
       compression,
       dir: prepared.tempDir,
+      store: stores.layers.root,
       layer: layer.digest,
     });
     await ingestDone;

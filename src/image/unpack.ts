@@ -58,6 +58,11 @@ export interface UnpackOptions {
   compression: Compression;
   /** An empty directory; the caller renames it into place on success and removes it on failure. */
   dir: string;
+  /**
+   * The layer store's root, where layer directories are made: the helper marks it (once) so that
+   * ext4 places each new layer in a block group of its own choosing (see spread_directories()).
+   */
+  store?: string;
   /** Names the layer in errors (its blob digest). */
   layer: string;
 }
@@ -68,6 +73,7 @@ export async function unpackLayer(source: Readable, options: UnpackOptions): Pro
   const args = [helperPath(options.paths), 'unpack', '--dir', options.dir,
     '--whiteout-format', ns.mode === 'root' ? 'overlay-trusted' : 'overlay'];
   if (ns.mode !== 'root') args.push('--skip-devices');
+  if (options.store) args.push('--spread', options.store);
   const child = await spawnInUserNamespace(options.paths, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
