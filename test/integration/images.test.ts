@@ -99,6 +99,21 @@ test('unpacked busybox: files present, owned by the user (root in the namespace)
   assert.is(statSync(join(dir, 'root')).mode & 0o7777, 0o700);
 });
 
+test('on ext4 the layer store carries the top-directory flag (chattr +T), so new layers are spread', async () => {
+  // Without it, a layer unpacked right after rmi freed another lands in the block group just freed,
+  // which a journal-less ext4 makes quadratic (see spread_directories() in helpers/src/unpack.c).
+  const store = join(s.dataHome, 'skiff', 'layers');
+  const fsType = spawnSync('stat', ['-f', '-c', '%T', store], { encoding: 'utf8' }).stdout.trim();
+  const attrs = spawnSync('lsattr', ['-d', store], { encoding: 'utf8' });
+  const flags = attrs.stdout.split(' ')[0];
+  if (fsType === 'ext2/ext3') assert.ok(flags.includes('T'), `lsattr -d ${store}: ${attrs.stdout}${attrs.stderr}`);
+  else assert.not.ok(flags.includes('T'), `${fsType}: ${attrs.stdout}`);
+  // Each layer is its own top directory; the files in it are not marked.
+  const [dir] = await layerDirs(s, images.busybox);
+  const inner = spawnSync('lsattr', ['-d', join(dir, 'bin')], { encoding: 'utf8' }).stdout.split(' ')[0];
+  assert.not.ok(inner.includes('T'), inner);
+});
+
 test('the layers fixture: owners, modes, links, whiteouts and opaque dirs as overlay reads them', async () => {
   const r = await s.skiff(['pull', images.layers]);
   assert.is(r.code, 0, r.stderr);
