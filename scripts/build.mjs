@@ -66,6 +66,13 @@ await sea(join(out, 'skiff.cjs'), {
   seaConfig: {
     disableExperimentalSEAWarning: true,
     useCodeCache: true,
+    // skiff is a program, not a Node.js runtime: NODE_OPTIONS from the user's shell (a developer's
+    // --require ts-node/register) must not load code into it or break it.
+    execArgvExtension: 'none',
+    // Node scans every argument up to "--" for --env-file (node_dotenv.cc), even in a single
+    // executable: `skiff run --env-file F` had Node read F first, take NODE_OPTIONS from it and
+    // exit 9 when F was missing. "--" as the last Node option ends that scan before skiff's own.
+    execArgv: ['--'],
     assets: { 'skiff-helper': helperPath },
   },
 });

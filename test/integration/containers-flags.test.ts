@@ -4,6 +4,7 @@
 // --pull, --platform, start -i, wait/kill/restart, top, port, inspect.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { existsSync } from 'node:fs';
 import { loadEnv } from '../lib/env';
 import { inspect, sleep, until } from '../lib/wait';
 import { newSession, skiffBinary, type Session } from '../lib/skiff';
@@ -335,13 +336,27 @@ test('-e KEY and --env-file: comments, blank lines, values kept as written, KEY 
   assert.match(noName.stderr, /invalid env file \(.*noname\.list\): no variable name on line '=nokey'/);
 });
 
-test('--env-file with a missing file fails, naming the file', async () => {
-  // Docker: "open FILE: no such file or directory", exit 125. Node 22's own --env-file scan
-  // (node_dotenv.cc reads every argument up to "--", even in a single executable) sees skiff's
-  // arguments first and exits 9 with "FILE: not found" before skiff runs: a known gap, in the note.
+test('--env-file with a missing file fails as Docker\'s does', async () => {
+  // docker run --env-file MISSING: "open MISSING: no such file or directory", exit 125. (Node's own
+  // --env-file scan of the arguments once got there first and exited 9: the build's SEA execArgv
+  // ends Node's options with "--".)
   const missing = await s.skiff(['run', '--rm', '--env-file', `${s.tmp}/nosuch.list`, bb, 'true']);
-  assert.ok(missing.code !== 0);
-  assert.match(missing.stderr, /nosuch\.list/);
+  assert.is(missing.code, 125, missing.stderr);
+  assert.match(missing.stderr, new RegExp(`open ${s.tmp}/nosuch\\.list: no such file or directory`));
+});
+
+test('NODE_OPTIONS, from the caller or an --env-file, is the container\'s business, never skiff\'s', async () => {
+  // skiff is a program, not a Node.js runtime: a developer's NODE_OPTIONS (here a preload that does
+  // not exist, which would make Node fail) changes nothing, and an env file's NODE_OPTIONS reaches
+  // only the container (Node reads NODE_OPTIONS from --env-file files itself).
+  const marker = `${s.tmp}/preloaded`;
+  const preload = s.writeFile('preload.js', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran')\n`);
+  const caller = await s.skiff(['run', '--rm', bb, 'echo', 'ok'], { env: { NODE_OPTIONS: '--require /nonexistent/ts-node/register' } });
+  assert.equal([caller.code, caller.stdout], [0, 'ok\n'], caller.stderr);
+  const file = s.writeFile('node.env', `NODE_OPTIONS=--require ${preload}\n`);
+  const r = await s.skiff(['run', '--rm', '--env-file', file, bb, 'sh', '-c', 'echo "$NODE_OPTIONS"']);
+  assert.equal([r.code, r.stdout], [0, `--require ${preload}\n`], r.stderr);
+  assert.not.ok(existsSync(marker), 'skiff ran the env file\'s NODE_OPTIONS preload');
 });
 
 test('--pull never|missing|always with run and create', async () => {
