@@ -1,6 +1,5 @@
 // Container lifecycle commands: create, run, start, stop, kill, rm, ps, inspect, wait, logs, cleanup.
-import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
-import { rm as removePath } from 'node:fs/promises';
+import { closeSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgsDef } from 'citty';
 import { defineCommand, type CommandContext } from './command';
@@ -9,10 +8,8 @@ import { resolvePaths, type Paths } from '../paths';
 import { formatList } from './format';
 import { createdSince, ellipsis, goTime, humanDuration, humanSize } from './format/units';
 import { progressRenderer } from './progress';
-import { pullImage } from '../image/pull';
-import { loadRegistriesConfig } from '../image/registries';
 import { familiarString } from '../image/reference';
-import { compatiblePlatforms, formatPlatform, hostPlatform, normalizePlatform, parsePlatform, type Platform } from '../image/registry';
+import { compatiblePlatforms, formatPlatform, hostPlatform, normalizePlatform, parsePlatform, type Platform } from '../image/registry/platform';
 import { openStores, type Stores } from '../image/stores';
 import type { ImageRecord } from '../storage/images';
 import { collectEnv, createContainer } from '../runtime/create';
@@ -110,6 +107,9 @@ async function imageFor(c: Ctx, name: string, options: CreateOptions, ctx: Comma
   }
   if (pull === 'missing') process.stderr.write(`Unable to find image '${name.includes(':') || name.includes('@') ? name : `${name}:latest`}' locally\n`);
   const progress = progressRenderer(process.stderr);
+  // Loaded only when a pull is needed: the registry client, HTTP and decompression are most of
+  // skiff's code, and a run of a local image needs none of it.
+  const [{ pullImage }, { loadRegistriesConfig }] = await Promise.all([import('../image/pull'), import('../image/registries')]);
   const result = await pullImage({
     paths: c.paths,
     stores: c.stores,
@@ -158,7 +158,7 @@ interface Started {
  */
 async function start(c: Ctx, record: ContainerRecord, attachFirst: boolean): Promise<Started> {
   await settle(c.paths, record);
-  await removePath(join(containerRunDir(c.paths, record.id), 'stop'), { force: true });
+  rmSync(join(containerRunDir(c.paths, record.id), 'stop'), { force: true });
   const started = await startMonitor(c.paths, record, { attach: attachFirst });
   const state = { ...record.state, Status: 'running' as const, Pid: started.pid, MonitorPid: started.monitorPid, StartedAt: new Date().toISOString(), ExitCode: 0, Error: '' };
   const saved = c.containers.update(record.id, (r) => {

@@ -1,5 +1,5 @@
 // Starts a container under skiff-helper's monitor, and speaks the monitor's attach-socket protocol.
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { closeSync, openSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ExitCode, SkiffError } from '../errors';
@@ -115,7 +115,9 @@ function connectableSocketPath(path: string): { path: string; close(): void } {
   };
 }
 
-export function attach(paths: Paths, id: string, handlers: AttachHandlers): Promise<Attachment> {
+export async function attach(paths: Paths, id: string, handlers: AttachHandlers): Promise<Attachment> {
+  // node:net is loaded here, not with the module: `run -d`, ps and the rest never attach.
+  const { connect } = await import('node:net');
   return new Promise((resolve, reject) => {
     const target = connectableSocketPath(attachSocketPath(paths, id));
     const socket = connect(target.path);
