@@ -1,7 +1,6 @@
 // Container records and their directories, and the reconciliation of a record with what is really running.
 import { randomInt } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Paths } from '../paths';
 import { openRecords, recordsDir, RecordConflictError, type RecordStore } from '../storage/records';
@@ -136,20 +135,20 @@ export async function makeContainerDirs(paths: Paths, id: string): Promise<{ dir
   const work = join(dir, 'work');
   const rootfs = join(dir, 'rootfs');
   const bundle = join(dir, 'bundle');
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   // The overlay's root takes the upper dir's mode: 0755 as in Docker, or non-root users cannot traverse "/".
-  for (const d of [upper, rootfs]) await mkdir(d, { mode: 0o755 });
-  for (const d of [work, bundle]) await mkdir(d, { mode: 0o700 });
-  await mkdir(containerRunDir(paths, id), { recursive: true, mode: 0o700 });
+  for (const d of [upper, rootfs]) mkdirSync(d, { mode: 0o755 });
+  for (const d of [work, bundle]) mkdirSync(d, { mode: 0o700 });
+  mkdirSync(containerRunDir(paths, id), { recursive: true, mode: 0o700 });
   return { dir, upper, work, rootfs, bundle };
 }
 
 export async function removeContainerDirs(paths: Paths, id: string): Promise<void> {
-  await rm(containerRunDir(paths, id), { recursive: true, force: true });
+  rmSync(containerRunDir(paths, id), { recursive: true, force: true });
   const dir = containerDir(paths, id);
   if (!existsSync(dir)) return;
   try {
-    await rm(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   } catch {
     // The upper dir holds files owned by subordinate ids: remove them as root of the namespace.
     await removeTreeIn(paths)(dir);
@@ -193,7 +192,7 @@ export interface ExitInfo {
 
 export async function readExit(paths: Paths, id: string): Promise<ExitInfo | undefined> {
   try {
-    return JSON.parse(await readFile(join(containerRunDir(paths, id), 'exit.json'), 'utf8')) as ExitInfo;
+    return JSON.parse(readFileSync(join(containerRunDir(paths, id), 'exit.json'), 'utf8')) as ExitInfo;
   } catch {
     return undefined;
   }

@@ -1,6 +1,6 @@
 // Turns `create`/`run` flags and an image into a container: record, directories, hosts files, bundle.
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, SkiffError } from '../errors';
 import type { Paths } from '../paths';
@@ -230,14 +230,12 @@ export async function createContainer(input: CreateInput): Promise<ContainerReco
     config.Hostname = hostname;
     const dirs = await makeContainerDirs(paths, id);
     const files = { hosts: join(dirs.dir, 'hosts'), hostname: join(dirs.dir, 'hostname'), resolvConf: join(dirs.dir, 'resolv.conf') };
-    await Promise.all([
-      writeFile(files.hosts, hostsFile(hostname, list(flags, 'add-host'))),
-      writeFile(files.hostname, `${hostname}\n`),
-      writeFile(files.resolvConf, resolvConf()),
-    ]);
+    writeFileSync(files.hosts, hostsFile(hostname, list(flags, 'add-host')));
+    writeFileSync(files.hostname, `${hostname}\n`);
+    writeFileSync(files.resolvConf, resolvConf());
     const cwd = config.WorkingDir || '/';
     // runc creates a missing working directory; so do we, in the upper dir (owned by the container's root).
-    if (!lowerDirs.some((d) => existsSync(join(d, cwd)))) await mkdir(join(dirs.upper, cwd), { recursive: true, mode: 0o755 });
+    if (!lowerDirs.some((d) => existsSync(join(d, cwd)))) mkdirSync(join(dirs.upper, cwd), { recursive: true, mode: 0o755 });
     const spec = buildSpec({
       args: argv,
       env: processEnv(config, { tty, home: user.home }),
@@ -257,7 +255,7 @@ export async function createContainer(input: CreateInput): Promise<ContainerReco
       singleId: ns.mode === 'single-id',
       rootless: ns.mode !== 'root',
     });
-    await writeFile(join(dirs.bundle, 'config.json'), JSON.stringify(spec, null, 2));
+    writeFileSync(join(dirs.bundle, 'config.json'), JSON.stringify(spec, null, 2));
     return await createRecord(store, {
       id,
       created: new Date().toISOString(),

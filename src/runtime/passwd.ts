@@ -1,5 +1,5 @@
 // Resolves `--user` as runc does, from the image's /etc/passwd and /etc/group read through its layers.
-import { lstat, readFile } from 'node:fs/promises';
+import { lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode, SkiffError } from '../errors';
 
@@ -77,13 +77,13 @@ export async function readImageFile(layerDirsTopFirst: readonly string[], path: 
   for (const dir of layerDirsTopFirst) {
     let hidden = false;
     for (let i = 1; i <= parts.length; i++) {
-      const st = await lstat(join(dir, ...parts.slice(0, i))).catch(() => undefined);
+      const st = lstatSync(join(dir, ...parts.slice(0, i)), { throwIfNoEntry: false });
       if (!st) break;
       if (st.isCharacterDevice() && st.rdev === 0) {
         hidden = true;
         break;
       }
-      if (i === parts.length && st.isFile()) return readFile(join(dir, ...parts), 'utf8');
+      if (i === parts.length && st.isFile()) return readFileSync(join(dir, ...parts), 'utf8');
     }
     if (hidden) return undefined;
   }

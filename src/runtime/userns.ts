@@ -1,10 +1,10 @@
 // Runs commands inside this user's user namespace, which the helper's pause process holds.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { log } from '../log';
 import type { Paths } from '../paths';
-import { findExecutable, findPasswdEntry, parseSubIdFile, subIdRangesFor, toolSearchDirs, type IdRange } from '../system/host';
+import { findExecutableSync, findPasswdEntry, parseSubIdFile, subIdRangesFor, toolSearchDirs, type IdRange } from '../system/host';
 import { helperPath } from './helper';
 
 export type MappingMode = 'root' | 'full' | 'single-id';
@@ -26,15 +26,15 @@ export function userNamespace(paths: Paths): Promise<UserNamespace> {
 async function resolveUserNamespace(paths: Paths): Promise<UserNamespace> {
   if (!paths.rootless) return { mode: 'root', helperArgs: [] };
   const uid = process.getuid?.() ?? 0;
-  const [passwd, subuidText, subgidText] = await Promise.all(
-    ['/etc/passwd', '/etc/subuid', '/etc/subgid'].map((f) => readFile(f, 'utf8').catch(() => '')),
-  );
+  // Synchronous reads and stats: this runs before every container start, and the thread pool's round
+  // trips cost more than the calls.
+  const [passwd, subuidText, subgidText] = ['/etc/passwd', '/etc/subuid', '/etc/subgid'].map(readTextOrEmpty);
   const name = findPasswdEntry(passwd, uid)?.name ?? process.env.USER ?? safeUserName();
   const user = { name, uid };
   const uidRange: IdRange | undefined = subIdRangesFor(parseSubIdFile(subuidText), user)[0];
   const gidRange: IdRange | undefined = subIdRangesFor(parseSubIdFile(subgidText), user)[0];
   const dirs = toolSearchDirs(process.env.PATH);
-  const [newuidmap, newgidmap] = await Promise.all([findExecutable('newuidmap', dirs), findExecutable('newgidmap', dirs)]);
+  const [newuidmap, newgidmap] = [findExecutableSync('newuidmap', dirs), findExecutableSync('newgidmap', dirs)];
   const base = ['userns', '--state-dir', paths.runtime];
   if (uidRange && gidRange && newuidmap && newgidmap) {
     return {
@@ -48,6 +48,14 @@ async function resolveUserNamespace(paths: Paths): Promise<UserNamespace> {
     : `${!newuidmap ? 'newuidmap' : 'newgidmap'} is not installed (package uidmap)`;
   log.warn(`${missing}: only your own uid and gid are mapped into containers, so images with files owned by other users fail to unpack. Run 'skiff doctor' for the fix.`);
   return { mode: 'single-id', helperArgs: [...base, '--single-id'] };
+}
+
+function readTextOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 function safeUserName(): string {

@@ -1,6 +1,7 @@
 // The one way skiff replaces a file on disk: readers and crashes see the old or the new content, never a mix.
 import { randomBytes } from 'node:crypto';
-import { lstat, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SkiffError } from '../errors';
 
@@ -34,19 +35,24 @@ export function isTempName(name: string): boolean {
  * rename itself durable.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  // Synchronous calls: records are small, and each thread-pool round trip cost more than the write.
   const temp = tempPathFor(path);
-  const file = await open(temp, 'wx', options.mode ?? 0o644);
   try {
+    const fd = openSync(temp, 'wx', options.mode ?? 0o644);
     try {
-      await file.writeFile(data);
-      await file.sync();
+      writeFileSync(fd, data);
+      fsyncSync(fd);
     } finally {
-      await file.close();
+      closeSync(fd);
     }
     await options.beforeCommit?.();
-    await rename(temp, path);
+    renameSync(temp, path);
   } catch (err) {
-    await unlink(temp).catch(() => undefined);
+    try {
+      unlinkSync(temp);
+    } catch {
+      // never created, or already renamed
+    }
     throw err;
   }
   await fsyncDir(dirname(path));
@@ -62,7 +68,7 @@ export async function writeJsonAtomic(path: string, value: unknown, options: Ato
 export async function readJson<T>(path: string): Promise<T | undefined> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
@@ -77,7 +83,7 @@ export async function readJson<T>(path: string): Promise<T | undefined> {
 /** Removes a file and makes the removal durable; false when there was nothing to remove. */
 export async function removeFileDurably(path: string): Promise<boolean> {
   try {
-    await unlink(path);
+    unlinkSync(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;
@@ -88,15 +94,15 @@ export async function removeFileDurably(path: string): Promise<boolean> {
 
 /** Flushes a directory's entries (creations, renames, removals) to disk. */
 export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+  const fd = openSync(dir, 'r');
   try {
-    await handle.sync();
+    fsyncSync(fd);
   } catch (err) {
     // Some filesystems (and some FUSE ones) cannot fsync a directory; the rename is still atomic there.
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EISDIR') throw err;
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

@@ -13,7 +13,7 @@
 // - update and remove lock only their record (a read-modify-write under the lock loses no update);
 // - create and rename also hold the store's names lock, so that checking a name is free and taking it
 //   are one step, even against another process doing the same. Lock order is names, then record.
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode, SkiffError } from '../errors';
 import { readJson, removeFileDurably, removeStaleTemps, writeJsonAtomic } from './atomic';
@@ -67,7 +67,6 @@ export function recordsDir(dataDir: string, kind: RecordKind): string {
 
 const recordFile = /^[0-9a-f]{64}\.json$/;
 const tempMaxAgeMs = 60 * 60 * 1000;
-const readConcurrency = 32;
 
 export function openRecords<T extends StoredRecord>(dir: string, kind: RecordKind, options: RecordStoreOptions = {}): RecordStore<T> {
   const words = wording[kind];
@@ -75,14 +74,19 @@ export function openRecords<T extends StoredRecord>(dir: string, kind: RecordKin
   const pathOf = (id: string) => join(dir, `${id}.json`);
   const write = (record: T, lock: { check(): Promise<void> }) =>
     writeJsonAtomic(pathOf(record.id), record, { mode: 0o600, beforeCommit: () => lock.check() });
-  let dirReady: Promise<unknown> | undefined;
-  const ensureDir = () => (dirReady ??= mkdir(dir, { recursive: true, mode: 0o700 }));
+  let dirReady = false;
+  const ensureDir = async (): Promise<void> => {
+    if (!dirReady) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    dirReady = true;
+  };
 
   const read = (id: string) => readJson<T>(pathOf(id));
 
   async function ids(): Promise<string[]> {
     try {
-      return (await readdir(dir)).filter((name) => recordFile.test(name)).map((name) => name.slice(0, -5));
+      // Synchronous, as the reads of the records (readJson): a short-lived command has nothing else to
+      // do meanwhile, and each thread-pool round trip costs more than the call.
+      return readdirSync(dir).filter((name) => recordFile.test(name)).map((name) => name.slice(0, -5));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
@@ -90,17 +94,11 @@ export function openRecords<T extends StoredRecord>(dir: string, kind: RecordKin
   }
 
   async function list(): Promise<T[]> {
-    const all = await ids();
     const records: T[] = [];
-    let next = 0;
-    // Bounded parallelism: fast on 500 records without risking EMFILE on a low open-files limit.
-    const worker = async () => {
-      while (next < all.length) {
-        const record = await read(all[next++]);
-        if (record) records.push(record); // Undefined: removed since readdir, which is not an error.
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(readConcurrency, all.length) }, worker));
+    for (const id of await ids()) {
+      const record = await read(id);
+      if (record) records.push(record); // Undefined: removed since readdir, which is not an error.
+    }
     return records;
   }
 

@@ -1,6 +1,6 @@
 // Gathers what the host offers rootless containers (the facts behind `skiff doctor` and `skiff info`).
 import { execFile } from 'node:child_process';
-import { constants, promises as fs, Stats } from 'node:fs';
+import { constants, promises as fs, Stats, statSync } from 'node:fs';
 import * as os from 'node:os';
 import { delimiter, dirname, join, posix } from 'node:path';
 import type { Paths } from '../paths';
@@ -541,10 +541,20 @@ function subIdFacts(path: string, text: string | undefined, user: string, uid: n
 }
 
 export async function findExecutable(name: string, dirs: string[]): Promise<string | undefined> {
+  return findExecutableSync(name, dirs);
+}
+
+/** findExecutable without the thread pool: a few stat calls on the path of every container start. */
+export function findExecutableSync(name: string, dirs: string[]): string | undefined {
   for (const dir of dirs) {
     const path = join(dir, name);
-    const st = await statOrUndefined(path);
-    if (st?.isFile() && (st.mode & 0o111) !== 0) return path;
+    let st: Stats | undefined;
+    try {
+      st = statSync(path);
+    } catch {
+      continue; // missing, or a directory on PATH the user cannot search
+    }
+    if (st.isFile() && (st.mode & 0o111) !== 0) return path;
   }
   return undefined;
 }
