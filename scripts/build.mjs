@@ -72,7 +72,9 @@ await sea(join(out, 'skiff.cjs'), {
     // Node scans every argument up to "--" for --env-file (node_dotenv.cc), even in a single
     // executable: `skiff run --env-file F` had Node read F first, take NODE_OPTIONS from it and
     // exit 9 when F was missing. "--" as the last Node option ends that scan before skiff's own.
-    execArgv: ['--'],
+    // (NODE_OPTIONS being ignored, profiling needs its own build: SKIFF_CPU_PROF=DIR npm run build
+    // makes every run of that dist/skiff write a V8 CPU profile into DIR.)
+    execArgv: process.env.SKIFF_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.SKIFF_CPU_PROF)}`, '--cpu-prof-interval=100', '--'] : ['--'],
     assets: { 'skiff-helper': helperPath },
   },
 });
