@@ -6,6 +6,7 @@ import { defineCommand, type CommandContext } from './command';
 import { ExitCode, SkiffError } from '../errors';
 import { resolvePaths, type Paths } from '../paths';
 import { formatList } from './format';
+import { labelsMatch, parseFilters, parseTimeOrDuration, pruneFilter } from './filters';
 import { createdSince, ellipsis, goTime, humanDuration, humanSize } from './format/units';
 import { progressRenderer } from './progress';
 import { familiarString } from '../image/reference';
@@ -656,14 +657,7 @@ export const ps = defineCommand({
   maxArgs: 0,
   async run(ctx) {
     const c = open(ctx);
-    const filters = new Map<string, string[]>();
-    for (const f of ctx.flags.filter as string[]) {
-      const i = f.indexOf('=');
-      if (i <= 0) throw new SkiffError(`bad format of filter (expected name=value): ${f}`, ExitCode.failure);
-      const key = f.slice(0, i).toLowerCase();
-      if (!['id', 'name', 'label', 'status', 'ancestor', 'exited', 'before', 'since'].includes(key)) throw new SkiffError(`invalid filter '${key}'`, ExitCode.failure);
-      filters.set(key, [...(filters.get(key) ?? []), f.slice(i + 1)]);
-    }
+    const filters = parseFilters(ctx.flags.filter as string[], ['id', 'name', 'label', 'status', 'ancestor', 'exited', 'before', 'since']);
     let records = await Promise.all((await c.containers.list()).map((r) => refresh(c.paths, c.containers, r)));
     records.sort((a, b) => compareCodePoints(b.created, a.created));
     const last = ctx.flags.latest ? 1 : (ctx.flags.last as number);
@@ -686,16 +680,16 @@ export const ps = defineCommand({
         records = records.filter((r) => ids.has(r.image) || values.includes(r.imageName));
         continue;
       }
+      if (key === 'label') {
+        records = records.filter((r) => labelsMatch(filters, r.config.Labels));
+        continue;
+      }
       records = records.filter((r) => values.some((v) => {
         switch (key) {
           case 'id': return r.id.startsWith(v);
           case 'name': return new RegExp(v).test(r.name);
           case 'status': return r.state.Status === v;
           case 'exited': return r.state.Status === 'exited' && r.state.StartedAt !== zeroTime && String(r.state.ExitCode) === v;
-          case 'label': {
-            const [k, ...rest] = v.split('=');
-            return rest.length ? r.config.Labels[k] === rest.join('=') : k in r.config.Labels;
-          }
           default: return true;
         }
       }));
@@ -832,16 +826,9 @@ function logFiles(path: string): string[] {
   return [...files, path];
 }
 
-/** Docker's --since/--until: RFC 3339, a Unix timestamp, or a duration like 10m relative to now. */
+/** Docker's --since/--until: RFC 3339, a Unix timestamp, or a Go duration like 10m relative to now. */
 export function parseLogTime(text: string, now = Date.now(), flag = 'since'): number {
-  const dur = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)$/.exec(text);
-  if (dur) return now - Number(dur[1]) * ({ ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[dur[2]];
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
-  const t = Date.parse(text);
-  if (Number.isNaN(t)) {
-    throw new SkiffError(`invalid value for "${flag}": failed to parse value as time or duration: "${text}"; use a time (2013-01-02T13:23:37Z), a Unix timestamp or a duration (10m)`, ExitCode.failure);
-  }
-  return t;
+  return parseTimeOrDuration(text, now, flag);
 }
 
 export const logs = defineCommand({
@@ -1096,6 +1083,8 @@ export const prune = defineCommand({
   maxArgs: 0,
   async run(ctx) {
     const c = open(ctx);
+    // Bad filters fail before the prompt, as Docker's do: "Invalid filter 'x'".
+    const filter = pruneFilter(ctx.flags.filter as string[]);
     const { confirm } = await import('./image');
     if (!ctx.flags.force && !(await confirm('WARNING! This will remove all stopped containers.\nAre you sure you want to continue?'))) return 0;
     const removed: string[] = [];
@@ -1103,6 +1092,7 @@ export const prune = defineCommand({
     for (const record of await c.containers.list()) {
       const seen = await refresh(c.paths, c.containers, record);
       if (seen.state.Status === 'running' || seen.state.Status === 'restarting' || seen.state.Status === 'paused') continue;
+      if (!filter.matches(seen.created, seen.config.Labels)) continue;
       reclaimed += await duBytes(join(containerDir(c.paths, seen.id), 'upper'));
       await removeContainer(c, seen.id, false);
       removed.push(seen.id);

@@ -4,6 +4,7 @@ import { defineCommand, type CommandContext } from './command';
 import { ExitCode, SkiffError } from '../errors';
 import { resolvePaths, type Paths } from '../paths';
 import { formatList } from './format';
+import { labelsMatch, parseFilters, pruneFilter } from './filters';
 import { createdSince, ellipsis, goTime, humanSize } from './format/units';
 import { shortId } from '../storage/ids';
 import { progressRenderer } from './progress';
@@ -145,17 +146,6 @@ function globMatch(pattern: string, text: string): boolean {
   return re.test(text);
 }
 
-function parseFilters(values: string[]): Map<string, string[]> {
-  const filters = new Map<string, string[]>();
-  for (const v of values) {
-    const eq = v.indexOf('=');
-    if (eq <= 0) throw new SkiffError(`bad format of filter (expected name=value): ${v}`, ExitCode.failure);
-    const key = v.slice(0, eq).toLowerCase();
-    filters.set(key, [...(filters.get(key) ?? []), v.slice(eq + 1)]);
-  }
-  return filters;
-}
-
 export const ls = defineCommand({
   args: {
     all: { type: 'boolean', alias: 'a', description: 'Show all images (default hides intermediate images)' },
@@ -168,10 +158,7 @@ export const ls = defineCommand({
   maxArgs: 1,
   async run(ctx) {
     const { stores } = open(ctx);
-    const filters = parseFilters(ctx.flags.filter as string[]);
-    for (const key of filters.keys()) {
-      if (!['dangling', 'reference', 'label', 'before', 'since'].includes(key)) throw new SkiffError(`invalid filter '${key}'`, ExitCode.failure);
-    }
+    const filters = parseFilters(ctx.flags.filter as string[], ['dangling', 'reference', 'label', 'before', 'since']);
     let images = await stores.images.list();
     images.sort((a, b) => compareCodePoints(b.created ?? '', a.created ?? ''));
     const dangling = filters.get('dangling')?.[0];
@@ -191,7 +178,7 @@ export const ls = defineCommand({
       const kept: ImageRecord[] = [];
       for (const image of images) {
         const have = ((await readConfig(stores, image)).config as { Labels?: Record<string, string> } | undefined)?.Labels ?? {};
-        if (labels.every((l) => { const [k, ...v] = l.split('='); return v.length ? have[k] === v.join('=') : k in have; })) kept.push(image);
+        if (labelsMatch(filters, have)) kept.push(image);
       }
       images = kept;
     }
@@ -444,7 +431,12 @@ export const prune = defineCommand({
   maxArgs: 0,
   async run(ctx) {
     const { paths, stores } = open(ctx);
-    const all = ctx.flags.all === true;
+    // Bad filters fail before the prompt, as Docker's do: "Invalid filter 'x'".
+    const filter = pruneFilter(ctx.flags.filter as string[], Date.now(), ['dangling']);
+    // dangling=false is -a; dangling=true the default.
+    const dangling = filter.filters.get('dangling')?.at(-1)?.toLowerCase();
+    if (dangling !== undefined && !['true', 'false', '1', '0'].includes(dangling)) throw new SkiffError(`Invalid filter 'dangling=${dangling}'`, ExitCode.failure);
+    const all = ctx.flags.all === true || dangling === 'false' || dangling === '0';
     const warning = all
       ? 'WARNING! This will remove all images without at least one container associated to them.'
       : 'WARNING! This will remove all dangling images.';
@@ -453,6 +445,8 @@ export const prune = defineCommand({
     const lines: string[] = [];
     for (const image of images) {
       if ((await containersUsing(paths, image.id)).length > 0) continue;
+      const labels = ((await readConfig(stores, image)).config as { Labels?: Record<string, string> } | undefined)?.Labels;
+      if (!filter.matches(image.created, labels)) continue;
       lines.push(...(await removeImage(stores, image.id, true, paths)));
     }
     const freed = await stores.gc();

@@ -316,6 +316,47 @@ test('container prune removes stopped containers', async () => {
   await s.skiff(['rm', '-f', keep]);
 });
 
+test('container prune --filter until, label and label! keep what they exclude, as Docker\'s do', async () => {
+  const made = async (...labels: string[]): Promise<string> => {
+    const id = (await s.skiff(['run', '-d', ...labels.flatMap((l) => ['--label', l]), bb, 'true'])).stdout.trim();
+    await s.skiff(['wait', id]);
+    return id;
+  };
+  const keep = await made('keep=yes');
+  const team = await made('team=a', 'keep=no');
+  const plain = await made();
+  const exists = async (id: string) => (await s.skiff(['inspect', '--format', '{{.Id}}', id])).code === 0;
+  // docker container prune -f --filter until=1h: only containers created over an hour ago go; none here.
+  const recent = await s.skiff(['container', 'prune', '-f', '--filter', 'until=1h']);
+  assert.equal([recent.code, recent.stdout], [0, 'Total reclaimed space: 0B\n'], recent.stderr);
+  assert.ok((await exists(keep)) && (await exists(team)) && (await exists(plain)));
+  // label=KEY=VALUE: only that one; label!=KEY: those without the key.
+  const byLabel = await s.skiff(['container', 'prune', '-f', '--filter', 'label=team=a']);
+  assert.match(byLabel.stdout, new RegExp(`^Deleted Containers:\\n${team}\\n\\nTotal reclaimed space: `), byLabel.stderr);
+  const without = await s.skiff(['container', 'prune', '-f', '--filter', 'label!=keep']);
+  assert.match(without.stdout, new RegExp(`^Deleted Containers:\\n${plain}\\n\\n`), without.stderr);
+  assert.ok(await exists(keep));
+  // A Unix time a minute ahead: everything stopped was created before it.
+  const later = await s.skiff(['container', 'prune', '-f', '--filter', `until=${Math.floor(Date.now() / 1000) + 60}`]);
+  assert.match(later.stdout, new RegExp(`Deleted Containers:\\n(.*\\n)*${keep}\\n`), later.stderr);
+  // Docker: "Invalid filter 'foo'", and "failed to parse value as time or duration", exit 1, nothing removed.
+  const bad = await s.skiff(['container', 'prune', '-f', '--filter', 'foo=bar']);
+  assert.equal([bad.code, bad.stdout], [1, '']);
+  assert.match(bad.stderr, /Invalid filter 'foo'/);
+  const badTime = await s.skiff(['container', 'prune', '-f', '--filter', 'until=bogus']);
+  assert.is(badTime.code, 1);
+  assert.match(badTime.stderr, /failed to parse value as time or duration: "bogus"/);
+});
+
+test('ps --filter label: every label filter must hold', async () => {
+  const both = (await s.skiff(['create', '--label', 'a=1', '--label', 'b=2', bb, 'true'])).stdout.trim();
+  const one = (await s.skiff(['create', '--label', 'a=1', bb, 'true'])).stdout.trim();
+  // docker ps -aq --no-trunc --filter label=a=1 --filter label=b: only the container with both
+  const r = await s.skiff(['ps', '-aq', '--no-trunc', '--filter', 'label=a=1', '--filter', 'label=b']);
+  assert.is(r.stdout, `${both}\n`, r.stderr);
+  await s.skiff(['rm', both, one]);
+});
+
 test('rmi refuses an image a container uses', async () => {
   const c = (await s.skiff(['create', bb, 'true'])).stdout.trim();
   const r = await s.skiff(['rmi', bb]);

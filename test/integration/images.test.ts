@@ -298,6 +298,26 @@ test('images filters: dangling, reference; image prune -f removes dangling image
   assert.is((await session.skiff(['images', '-q'])).stdout.trim().split('\n').length, 1);
 });
 
+test('image prune --filter until and label decide what goes; a bad filter removes nothing', async () => {
+  const session = newSession();
+  assert.is((await session.skiff(['pull', '-q', images.busybox])).code, 0);
+  const created = Date.parse((await session.skiff(['image', 'inspect', '--format', '{{.Created}}', images.busybox])).stdout.trim());
+  const count = async () => (await session.skiff(['images', '-q'])).stdout.trim().split('\n').filter(Boolean).length;
+  // docker image prune -a -f --filter foo=bar: "Invalid filter 'foo'", exit 1
+  const bad = await session.skiff(['image', 'prune', '-a', '-f', '--filter', 'foo=bar']);
+  assert.is(bad.code, 1);
+  assert.match(bad.stderr, /Invalid filter 'foo'/);
+  // The fixture has no labels: label=x matches nothing. until = its creation time: not created before it.
+  for (const f of ['label=x', `until=${new Date(created).toISOString()}`]) {
+    const r = await session.skiff(['image', 'prune', '-a', '-f', '--filter', f]);
+    assert.equal([r.code, r.stdout], [0, 'Total reclaimed space: 0B\n'], `${f}: ${r.stderr}`);
+    assert.is(await count(), 1, f);
+  }
+  const later = await session.skiff(['image', 'prune', '-a', '-f', '--filter', `until=${new Date(created + 1000).toISOString()}`, '--filter', 'label!=x']);
+  assert.match(later.stdout, /^Deleted Images:\nuntagged: /, later.stderr);
+  assert.is(await count(), 0);
+});
+
 test('registries.json mirrors: a broken mirror is skipped, a working one serves the pull', async () => {
   const session = newSession();
   const { relative } = await import('node:path');

@@ -71,6 +71,11 @@ test('parseRestart, parseSignal, parseLogTime', () => {
   assert.is(parseLogTime('10m', now), now - 600_000);
   assert.is(parseLogTime('2026-11-24T09:00:00Z', now), now - 3_600_000);
   assert.is(parseLogTime('1700000000', now), 1_700_000_000_000);
+  // Go durations, as Docker's GetTimestamp takes them
+  assert.is(parseLogTime('1h30m', now), now - 5_400_000);
+  assert.is(parseLogTime('1.5h', now), now - 5_400_000);
+  assert.is(parseLogTime('250ms', now), now - 250);
+  assert.throws(() => parseLogTime('1x', now), /failed to parse value as time or duration: "1x"/);
 });
 
 test('statusText: Docker STATUS column', () => {
