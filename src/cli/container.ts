@@ -15,6 +15,7 @@ import { openStores, type Stores } from '../image/stores';
 import type { ImageRecord } from '../storage/images';
 import { collectEnv, createContainer } from '../runtime/create';
 import {
+  removeOrphanDirs,
   containerDir, containerRunDir, containerStore, logPath, readExit, refresh, removeContainerDirs, settle, statusText, zeroTime,
   type ContainerRecord,
 } from '../runtime/containers';
@@ -1097,6 +1098,8 @@ export const prune = defineCommand({
       await removeContainer(c, seen.id, false);
       removed.push(seen.id);
     }
+    // Directories no record owns (a create killed half-way) go too, unless filters narrow the prune.
+    if (!(ctx.flags.filter as string[] | undefined)?.length) await removeOrphanDirs(c.paths, c.containers);
     if (removed.length) process.stdout.write(`Deleted Containers:\n${removed.join('\n')}\n\n`);
     process.stdout.write(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
   },

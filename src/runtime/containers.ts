@@ -1,8 +1,9 @@
 // Container records and their directories, and the reconciliation of a record with what is really running.
 import { randomInt } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Paths } from '../paths';
+import { isId } from '../storage/ids';
 import { openRecords, recordsDir, RecordConflictError, type RecordStore } from '../storage/records';
 import { removeTreeIn } from '../image/stores';
 
@@ -141,6 +142,36 @@ export async function makeContainerDirs(paths: Paths, id: string): Promise<{ dir
   for (const d of [work, bundle]) mkdirSync(d, { mode: 0o700 });
   mkdirSync(containerRunDir(paths, id), { recursive: true, mode: 0o700 });
   return { dir, upper, work, rootfs, bundle };
+}
+
+/**
+ * Removes container directories (data and run) that no record owns: what a `run` or `create` killed
+ * between making them and writing the record leaves. Only directories older than `minAgeMs`, so a
+ * create in progress in another process keeps its own. Returns the ids removed.
+ */
+export async function removeOrphanDirs(paths: Paths, store: RecordStore<ContainerRecord>, minAgeMs = 60_000): Promise<string[]> {
+  const removed: string[] = [];
+  const cutoff = Date.now() - minAgeMs;
+  const candidates = new Set<string>();
+  for (const root of [join(paths.data, 'containers'), join(paths.runtime, 'containers')]) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(root);
+    } catch {
+      continue; // no such directory yet
+    }
+    for (const name of names) {
+      if (!isId(name)) continue;
+      const st = statSync(join(root, name), { throwIfNoEntry: false });
+      if (st && st.mtimeMs < cutoff) candidates.add(name);
+    }
+  }
+  for (const id of candidates) {
+    if (await store.find(id)) continue;
+    await removeContainerDirs(paths, id);
+    removed.push(id);
+  }
+  return removed;
 }
 
 export async function removeContainerDirs(paths: Paths, id: string): Promise<void> {

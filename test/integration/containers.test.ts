@@ -316,6 +316,21 @@ test('container prune removes stopped containers', async () => {
   await s.skiff(['rm', '-f', keep]);
 });
 
+test('container prune also removes directories no record owns, once they are a minute old', async () => {
+  // What a create killed between making its directories and writing its record leaves behind.
+  const old = 'a'.repeat(64);
+  const fresh = 'b'.repeat(64);
+  const data = join(s.dataHome, 'skiff', 'containers');
+  for (const id of [old, fresh]) assert.is((await s.run(['mkdir', '-p', join(data, id, 'upper'), join(s.runtimeDir, 'skiff', 'containers', id)])).code, 0);
+  assert.is((await s.run(['touch', '-d', '2 minutes ago', join(data, old), join(s.runtimeDir, 'skiff', 'containers', old)])).code, 0);
+  const p = await s.skiff(['container', 'prune', '-f']);
+  assert.is(p.code, 0, p.stderr);
+  assert.not.ok(existsSync(join(data, old)), 'old orphan removed');
+  assert.not.ok(existsSync(join(s.runtimeDir, 'skiff', 'containers', old)), 'its run dir too');
+  assert.ok(existsSync(join(data, fresh)), 'a directory a create may still be filling is kept');
+  await s.run(['rm', '-rf', join(data, fresh), join(s.runtimeDir, 'skiff', 'containers', fresh)]);
+});
+
 test('container prune --filter until, label and label! keep what they exclude, as Docker\'s do', async () => {
   const made = async (...labels: string[]): Promise<string> => {
     const id = (await s.skiff(['run', '-d', ...labels.flatMap((l) => ['--label', l]), bb, 'true'])).stdout.trim();
