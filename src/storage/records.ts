@@ -3,20 +3,27 @@
 // Layout: records of one kind live alone in one directory, `<data>/records/<kind>s/` (recordsDir):
 //   <id>.json         the record, replaced atomically (atomic.ts)
 //   <id>.json.lock/   held while one record is read-modified-written (lock.ts)
-//   .names.lock/      held while names change: create and rename
+//   .names.lock/      held while names change: create, rename, and dropping a removed record's name
+//   .by-name/n=<name> the name index: the id of the record with that name (one small file per name);
+//                     .by-name/.complete marks an index that covers every record (stores made before
+//                     the index get it built on their first create or rename)
 //   .*.tmp            what a killed writer left behind; swept by create after an hour
 // Per-object directories (a container's bundle and logs, a volume's data) belong elsewhere, e.g.
 // `<data>/containers/<id>/`, so that removing or listing one never touches the other.
 //
 // Reads take no lock: every write is an atomic rename, so a reader sees a whole old or whole new record,
-// and `ps -a` over 500 containers is 500 small reads. Writers lock as little as correctness needs:
+// and `ps -a` over 500 containers is 500 small reads. Looking up or checking one name reads one index
+// entry and one record, however many records there are. An entry is written before its record and
+// removed after it, so a record with a name always has its entry; an entry whose record is gone, or
+// now has another name (a crash half-way), is stale, and a stale entry is a free name. Writers lock as little as correctness needs:
 // - update and remove lock only their record (a read-modify-write under the lock loses no update);
 // - create and rename also hold the store's names lock, so that checking a name is free and taking it
 //   are one step, even against another process doing the same. Lock order is names, then record.
-import { mkdirSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode, SkiffError } from '../errors';
-import { readJson, removeFileDurably, removeStaleTemps, writeJsonAtomic } from './atomic';
+import { readJson, removeFileDurably, removeStaleTemps, writeFileAtomic, writeJsonAtomic } from './atomic';
 import { isId, isIdPrefix, shortId, stripAlgorithm } from './ids';
 import { type LockOptions, withLock } from './lock';
 
@@ -80,6 +87,53 @@ export function openRecords<T extends StoredRecord>(dir: string, kind: RecordKin
     dirReady = true;
   };
 
+  // The name index (see the top of the file).
+  const indexDir = join(dir, '.by-name');
+  const completeMark = join(indexDir, '.complete');
+  const entryPath = (name: string): string => {
+    const encoded = encodeURIComponent(name);
+    // Long names would not fit a file name: those are indexed by their hash.
+    return join(indexDir, encoded.length <= 200 ? `n=${encoded}` : `h=${createHash('sha256').update(name).digest('hex')}`);
+  };
+  const indexComplete = (): boolean => existsSync(completeMark);
+  const readEntry = (name: string): string | undefined => {
+    try {
+      const id = readFileSync(entryPath(name), 'utf8').trim();
+      return isId(id) ? id : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  /** The record that holds `name` now, by the index; undefined for a free name. Needs a complete index. */
+  async function holderByIndex(name: string): Promise<T | undefined> {
+    const id = readEntry(name);
+    const record = id ? await read(id) : undefined;
+    return record?.name === name ? record : undefined;
+  }
+  /** Under the names lock: the index, built from the records when the store predates it. */
+  async function ensureIndex(): Promise<void> {
+    if (indexComplete()) return;
+    mkdirSync(indexDir, { recursive: true, mode: 0o700 });
+    for (const record of await list()) {
+      if (record.name !== undefined) await writeFileAtomic(entryPath(record.name), `${record.id}\n`, { mode: 0o600 });
+    }
+    await writeFileAtomic(completeMark, '', { mode: 0o600 });
+  }
+  /** Under the names lock: the record holding `name`, by the index once it is complete. */
+  async function holderOf(name: string): Promise<T | undefined> {
+    if (indexComplete()) return holderByIndex(name);
+    return (await list()).find((other) => other.name === name);
+  }
+  /** Under the names lock: drops `name`'s entry if it still points at `id`. */
+  function dropEntry(name: string, id: string): void {
+    if (readEntry(name) !== id) return;
+    try {
+      unlinkSync(entryPath(name));
+    } catch {
+      // already gone
+    }
+  }
+
   const read = (id: string) => readJson<T>(pathOf(id));
 
   async function ids(): Promise<string[]> {
@@ -115,11 +169,24 @@ export function openRecords<T extends StoredRecord>(dir: string, kind: RecordKin
       const exact = await read(key);
       if (exact) return exact;
     }
-    const records = await list();
-    const named = records.find((record) => record.name === key);
+    if (!indexComplete()) {
+      // A store from before the name index: scan, until a create or rename builds the index.
+      const records = await list();
+      const named = records.find((record) => record.name === key);
+      if (named) return named;
+      if (!isIdPrefix(key)) return undefined;
+      const matches = records.filter((record) => record.id.startsWith(key));
+      if (matches.length > 1) throw ambiguous(ref, matches);
+      return matches[0];
+    }
+    const named = await holderByIndex(key);
     if (named) return named;
     if (!isIdPrefix(key)) return undefined;
-    const matches = records.filter((record) => record.id.startsWith(key));
+    const matches: T[] = [];
+    for (const id of (await ids()).filter((candidate) => candidate.startsWith(key))) {
+      const record = await read(id);
+      if (record) matches.push(record);
+    }
     if (matches.length > 1) throw ambiguous(ref, matches);
     return matches[0];
   }
@@ -151,8 +218,11 @@ export function openRecords<T extends StoredRecord>(dir: string, kind: RecordKin
       await removeStaleTemps(dir, tempMaxAgeMs);
       if (await read(record.id)) throw new Error(`${words.kind} id ${record.id} already exists`);
       if (name !== undefined) {
-        const holder = (await list()).find((other) => other.name === name);
+        await ensureIndex(); // kinds without names (images) never need one
+        const holder = await holderOf(name);
         if (holder) throw conflict(name, holder.id, kind === 'container' ? ExitCode.engine : ExitCode.failure);
+        // The entry first: a crash before the record leaves a stale entry, which is a free name.
+        await writeFileAtomic(entryPath(name), `${record.id}\n`, { mode: 0o600, beforeCommit: () => lock.check() });
       }
       await write(record, lock);
       return record;
@@ -180,23 +250,34 @@ export function openRecords<T extends StoredRecord>(dir: string, kind: RecordKin
       if (target.name === name) {
         throw new SkiffError(`Renaming a ${words.kind} with the same name as its current name`, ExitCode.failure);
       }
-      const holder = (await list()).find((other) => other.name === name && other.id !== target.id);
-      if (holder) throw conflict(name, holder.id, ExitCode.failure);
-      return withRecord(target.id, async (current, lock) => {
-        const renamed = { ...current, name };
-        await write(renamed, { check: async () => { await names.check(); await lock.check(); } });
-        return renamed;
+      await ensureIndex();
+      const holder = await holderOf(name);
+      if (holder && holder.id !== target.id) throw conflict(name, holder.id, ExitCode.failure);
+      await writeFileAtomic(entryPath(name), `${target.id}\n`, { mode: 0o600, beforeCommit: () => names.check() });
+      const renamed = await withRecord(target.id, async (current, lock) => {
+        const next = { ...current, name };
+        await write(next, { check: async () => { await names.check(); await lock.check(); } });
+        return next;
       });
+      if (target.name !== undefined) dropEntry(target.name, target.id);
+      return renamed;
     }, options.lock);
   }
 
   async function remove(ref: string, guard?: (current: T) => void | Promise<void>): Promise<T> {
-    return withRecord(ref, async (current, lock) => {
+    const removed = await withRecord(ref, async (current, lock) => {
       await guard?.(current);
       await lock.check();
       await removeFileDurably(pathOf(current.id));
       return current;
     });
+    // Then its name entry, under the names lock (taken after the record's is released: the lock
+    // order is names, then record). Left behind by a crash, the entry is stale: a free name.
+    if (removed.name !== undefined && indexComplete()) {
+      const name = removed.name;
+      await withLock(namesLock, async () => dropEntry(name, removed.id), options.lock).catch(() => undefined);
+    }
+    return removed;
   }
 
   function notFound(ref: string): SkiffError {

@@ -191,7 +191,7 @@ async function verify(dir: string, model: Map<string, Expectation>, round: numbe
   for (const name of entries) {
     if (files.includes(name)) continue;
     const kind = statSync(join(dir, name)).isDirectory() ? 'dir' : 'file';
-    const allowed = (name.startsWith('.') && name.endsWith('.tmp')) || (kind === 'dir' && name.endsWith('.lock'));
+    const allowed = (name.startsWith('.') && name.endsWith('.tmp')) || (kind === 'dir' && (name.endsWith('.lock') || name === '.by-name'));
     assert.ok(allowed, `round ${round}: unexpected ${kind} ${name}`);
   }
   const seen = new Map<string, { id: string; name: string; seq: number; payload: string }>();

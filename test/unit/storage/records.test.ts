@@ -1,7 +1,7 @@
 // The record store in one process: create, lookup order, prefixes, names, update, rename, remove, list.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExitCode, SkiffError } from '../../../src/errors';
@@ -44,8 +44,12 @@ test('create stores one file per record under records/containers, private to the
   const created = await store.create({ id, name: 'web', image: 'busybox', restarts: 0 });
   assert.equal(created, { id, name: 'web', image: 'busybox', restarts: 0 });
   assert.is(store.dir, join(data, 'records', 'containers'));
-  assert.equal(readdirSync(store.dir), [`${id}.json`]);
+  assert.equal(readdirSync(store.dir).sort(), ['.by-name', `${id}.json`]);
   assert.is(statSync(join(store.dir, `${id}.json`)).mode & 0o777, 0o600);
+  // The name index: one entry per name holding the id, and the mark that it covers every record.
+  assert.equal(readdirSync(join(store.dir, '.by-name')).sort(), ['.complete', 'n=web']);
+  assert.is(readFileSync(join(store.dir, '.by-name', 'n=web'), 'utf8'), `${id}\n`);
+  assert.is(statSync(join(store.dir, '.by-name', 'n=web')).mode & 0o777, 0o600);
 });
 
 test('lookup: full id, name, /name, unique prefix, short id', async () => {
@@ -187,7 +191,37 @@ test('remove: returns the record, honours the guard, then it is gone', async () 
   assert.is((await store.remove(id.slice(0, 12))).id, id);
   assert.is(await store.find(id), undefined);
   assert.is((await failure(store.remove(id))).message, `No such container: ${id}`);
-  assert.equal(readdirSync(store.dir), []); // The record's lock directory is gone too.
+  assert.equal(readdirSync(store.dir), ['.by-name']); // The record's lock directory is gone too,
+  assert.equal(readdirSync(join(store.dir, '.by-name')), ['.complete']); // and its name entry.
+});
+
+test('name index: a store without one gets it on the first create; stale entries are free names', async () => {
+  // Records written before the index existed (an older skiff): found by scanning, then indexed.
+  const dir = store.dir;
+  const old = newId();
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${old}.json`), JSON.stringify({ id: old, name: 'legacy', image: 'x', restarts: 0 }));
+  assert.is((await store.get('legacy')).id, old);
+  assert.is((await failure(store.create({ id: newId(), name: 'legacy', image: 'x', restarts: 0 }))).exitCode, ExitCode.engine);
+  assert.is(readFileSync(join(dir, '.by-name', 'n=legacy'), 'utf8'), `${old}\n`);
+  // An entry whose record is gone (a crash between entry and record) does not hold the name.
+  const ghost = newId();
+  writeFileSync(join(dir, '.by-name', 'n=ghost'), `${ghost}\n`);
+  assert.is(await store.find('ghost'), undefined);
+  const real = newId();
+  await store.create({ id: real, name: 'ghost', image: 'x', restarts: 0 });
+  assert.is((await store.get('ghost')).id, real);
+  // Rename moves the entry: the old name is free, the new one taken.
+  await store.rename('ghost', 'spirit');
+  assert.is(await store.find('ghost'), undefined);
+  assert.is((await store.get('spirit')).id, real);
+  assert.equal(readdirSync(join(dir, '.by-name')).sort(), ['.complete', 'n=legacy', 'n=spirit']);
+  await store.create({ id: newId(), name: 'ghost', image: 'x', restarts: 0 });
+  // Names that do not fit a file name are indexed by hash.
+  const long = 'x'.repeat(300);
+  const longId = newId();
+  await store.create({ id: longId, name: long, image: 'x', restarts: 0 });
+  assert.is((await store.get(long)).id, longId);
 });
 
 test('list skips temp files and lock directories; create sweeps old temp files', async () => {
