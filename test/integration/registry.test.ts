@@ -581,6 +581,16 @@ test('TLS: a self-signed certificate is refused with the way out, and accepted w
     assert.is(err.reason, 'tls');
     assert.match(err.message, `TLS certificate of registry ${local.domain} is not trusted`);
     assert.match(err.message, '--tls-verify=false');
+    // NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment (Node's own switch) changes nothing.
+    const saved = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+    try {
+      const fresh = createRegistryClient({ domain: local.domain, repository, schemes: ['https'], userAgent: 't' });
+      assert.is((await rejects(fresh.getManifest(tag))).reason, 'tls');
+    } finally {
+      if (saved === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+      else process.env.NODE_TLS_REJECT_UNAUTHORIZED = saved;
+    }
     const trusting = createRegistryClient({ domain: local.domain, repository, schemes: ['https'], tlsVerify: false, userAgent: 't' });
     assert.is((await trusting.getManifest(tag)).mediaType, MediaType.ociManifest);
     assert.is((await trusting.ping()).url, `https://${local.domain}`);

@@ -21,7 +21,9 @@ function loadFetch(): Promise<Fetch> {
 // unref'd by Node, so they never keep a finished command alive.
 const agents = {
   http: new HttpAgent({ keepAlive: true, maxSockets: 16 }),
-  httpsVerify: new HttpsAgent({ keepAlive: true, maxSockets: 16 }),
+  // Explicit: Node's default comes from NODE_TLS_REJECT_UNAUTHORIZED, and a developer's shell that
+  // sets it to 0 must not turn certificate checks off without --tls-verify=false (Docker ignores it).
+  httpsVerify: new HttpsAgent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: true }),
   httpsNoVerify: new HttpsAgent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: false }),
 };
 
