@@ -15,7 +15,8 @@
 // and `ps -a` over 500 containers is 500 small reads. Looking up or checking one name reads one index
 // entry and one record, however many records there are. An entry is written before its record and
 // removed after it, so a record with a name always has its entry; an entry whose record is gone, or
-// now has another name (a crash half-way), is stale, and a stale entry is a free name. Writers lock as little as correctness needs:
+// now has another name (a crash half-way), is stale, and a stale entry is a free name.
+// Writers lock as little as correctness needs:
 // - update and remove lock only their record (a read-modify-write under the lock loses no update);
 // - create and rename also hold the store's names lock, so that checking a name is free and taking it
 //   are one step, even against another process doing the same. Lock order is names, then record.
@@ -119,7 +120,7 @@ export function openRecords<T extends StoredRecord>(dir: string, kind: RecordKin
     }
     await writeFileAtomic(completeMark, '', { mode: 0o600 });
   }
-  /** Under the names lock: the record holding `name`, by the index once it is complete. */
+  /** The record holding `name`: by the index once it is complete, by a scan in a store from before it. */
   async function holderOf(name: string): Promise<T | undefined> {
     if (indexComplete()) return holderByIndex(name);
     return (await list()).find((other) => other.name === name);
@@ -169,17 +170,7 @@ export function openRecords<T extends StoredRecord>(dir: string, kind: RecordKin
       const exact = await read(key);
       if (exact) return exact;
     }
-    if (!indexComplete()) {
-      // A store from before the name index: scan, until a create or rename builds the index.
-      const records = await list();
-      const named = records.find((record) => record.name === key);
-      if (named) return named;
-      if (!isIdPrefix(key)) return undefined;
-      const matches = records.filter((record) => record.id.startsWith(key));
-      if (matches.length > 1) throw ambiguous(ref, matches);
-      return matches[0];
-    }
-    const named = await holderByIndex(key);
+    const named = await holderOf(key);
     if (named) return named;
     if (!isIdPrefix(key)) return undefined;
     const matches: T[] = [];
