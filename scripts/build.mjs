@@ -59,6 +59,10 @@ const shimDir = join(out, 'bin');
 mkdirSync(shimDir, { recursive: true });
 writeFileSync(join(shimDir, 'npx'), `#!/bin/sh\nexec "${join(root, 'node_modules', '.bin')}/$@"\n`, { mode: 0o755 });
 process.env.PATH = `${shimDir}:${dirname(node22)}:${process.env.PATH}`;
+// pkg works in $TMPDIR/pkg-sea/: the first user to build on a machine owns /tmp/pkg-sea, and
+// everyone else's build then fails with EACCES. A temp dir of the build's own avoids that.
+process.env.TMPDIR = join(out, 'tmp');
+mkdirSync(process.env.TMPDIR, { recursive: true });
 const sea = require('@yao-pkg/pkg/lib-es5/sea.js').default;
 const output = join(root, 'dist', 'skiff');
 rmSync(output, { force: true });
