@@ -1,5 +1,5 @@
 // Resolves `--user` as runc does, from the image's /etc/passwd and /etc/group read through its layers.
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode, SkiffError } from '../errors';
 
@@ -77,7 +77,12 @@ export async function readImageFile(layerDirsTopFirst: readonly string[], path: 
   for (const dir of layerDirsTopFirst) {
     let hidden = false;
     for (let i = 1; i <= parts.length; i++) {
-      const st = lstatSync(join(dir, ...parts.slice(0, i)), { throwIfNoEntry: false });
+      let st: Stats | undefined;
+      try {
+        st = lstatSync(join(dir, ...parts.slice(0, i)));
+      } catch {
+        // missing, or a directory of the layer the user may not search (owned by a subordinate id)
+      }
       if (!st) break;
       if (st.isCharacterDevice() && st.rdev === 0) {
         hidden = true;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import * as tar from 'tar';
 import { loadEnv } from '../lib/env';
-import { newSession, type Session } from '../lib/skiff';
+import { newSession, skiffBinary, type Session } from '../lib/skiff';
 
 const E = loadEnv();
 const { busybox, layers } = E.images;
@@ -309,6 +309,24 @@ test('import - reads stdin; without -m the comment is "Imported from -"; gzip is
   const dangling = await inspect(bare);
   assert.equal(dangling.RepoTags, []);
   assert.is(dangling.Config.User, 'nobody');
+});
+
+test('the README quick start: a rootfs made in a private temp dir imports and runs', async () => {
+  // install.sh's first container: mktemp -d gives the rootfs root mode 0700 and the user's own ids,
+  // so the unpacked layer's root is a directory the user cannot search outside the namespace.
+  const script = [
+    'set -e',
+    'rootfs=$(mktemp -d)',
+    'mkdir -p "$rootfs/bin" "$rootfs/etc" "$rootfs/tmp"',
+    'cp "$(command -v busybox)" "$rootfs/bin/busybox"',
+    'ln -s busybox "$rootfs/bin/sh"',
+    `printf 'root:x:0:0:root:/root:/bin/sh\\n' >"$rootfs/etc/passwd"`,
+    `tar -C "$rootfs" -c . | "$SKIFF" import -c 'CMD ["sh"]' - skiff-archive/quickstart:latest >/dev/null`,
+    'rm -rf "$rootfs"',
+    `"$SKIFF" run --rm skiff-archive/quickstart:latest sh -c 'echo hello from $(busybox uname -s)'`,
+  ].join('\n');
+  const r = await s.run(['sh', '-c', script], { env: { SKIFF: skiffBinary() } });
+  assert.equal([r.code, r.stdout], [0, 'hello from Linux\n'], r.stderr);
 });
 
 test('import from an http URL served on 127.0.0.1; a 404 fails with the status', async () => {
