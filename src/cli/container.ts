@@ -1099,7 +1099,7 @@ export const prune = defineCommand({
       removed.push(seen.id);
     }
     // Directories no record owns (a create killed half-way) go too, unless filters narrow the prune.
-    if (!(ctx.flags.filter as string[] | undefined)?.length) await removeOrphanDirs(c.paths, c.containers);
+    if (filter.filters.size === 0) await removeOrphanDirs(c.paths, c.containers);
     if (removed.length) process.stdout.write(`Deleted Containers:\n${removed.join('\n')}\n\n`);
     process.stdout.write(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
   },

@@ -56,6 +56,11 @@ async function containersUsing(paths: Paths, imageId: string): Promise<Array<{ i
   return out;
 }
 
+/** The image config's Labels (what --filter label= matches). */
+async function imageLabels(stores: Stores, image: ImageRecord): Promise<Record<string, string> | undefined> {
+  return ((await readConfig(stores, image)).config as { Labels?: Record<string, string> } | undefined)?.Labels;
+}
+
 async function readConfig(stores: Stores, image: ImageRecord): Promise<Record<string, unknown>> {
   try {
     return JSON.parse((await stores.content.readBuffer(image.configDigest)).toString('utf8')) as Record<string, unknown>;
@@ -177,8 +182,7 @@ export const ls = defineCommand({
     if (labels.length > 0) {
       const kept: ImageRecord[] = [];
       for (const image of images) {
-        const have = ((await readConfig(stores, image)).config as { Labels?: Record<string, string> } | undefined)?.Labels ?? {};
-        if (labelsMatch(filters, have)) kept.push(image);
+        if (labelsMatch(filters, await imageLabels(stores, image))) kept.push(image);
       }
       images = kept;
     }
@@ -445,8 +449,7 @@ export const prune = defineCommand({
     const lines: string[] = [];
     for (const image of images) {
       if ((await containersUsing(paths, image.id)).length > 0) continue;
-      const labels = ((await readConfig(stores, image)).config as { Labels?: Record<string, string> } | undefined)?.Labels;
-      if (!filter.matches(image.created, labels)) continue;
+      if (!filter.matches(image.created, await imageLabels(stores, image))) continue;
       lines.push(...(await removeImage(stores, image.id, true, paths)));
     }
     const freed = await stores.gc();

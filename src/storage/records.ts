@@ -97,6 +97,8 @@ export function openRecords<T extends StoredRecord>(dir: string, kind: RecordKin
     return join(indexDir, encoded.length <= 200 ? `n=${encoded}` : `h=${createHash('sha256').update(name).digest('hex')}`);
   };
   const indexComplete = (): boolean => existsSync(completeMark);
+  const writeEntry = (name: string, id: string, beforeCommit?: () => Promise<void>): Promise<void> =>
+    writeFileAtomic(entryPath(name), `${id}\n`, { mode: 0o600, beforeCommit });
   const readEntry = (name: string): string | undefined => {
     try {
       const id = readFileSync(entryPath(name), 'utf8').trim();
@@ -116,7 +118,7 @@ export function openRecords<T extends StoredRecord>(dir: string, kind: RecordKin
     if (indexComplete()) return;
     mkdirSync(indexDir, { recursive: true, mode: 0o700 });
     for (const record of await list()) {
-      if (record.name !== undefined) await writeFileAtomic(entryPath(record.name), `${record.id}\n`, { mode: 0o600 });
+      if (record.name !== undefined) await writeEntry(record.name, record.id);
     }
     await writeFileAtomic(completeMark, '', { mode: 0o600 });
   }
@@ -213,7 +215,7 @@ export function openRecords<T extends StoredRecord>(dir: string, kind: RecordKin
         const holder = await holderOf(name);
         if (holder) throw conflict(name, holder.id, kind === 'container' ? ExitCode.engine : ExitCode.failure);
         // The entry first: a crash before the record leaves a stale entry, which is a free name.
-        await writeFileAtomic(entryPath(name), `${record.id}\n`, { mode: 0o600, beforeCommit: () => lock.check() });
+        await writeEntry(name, record.id, () => lock.check());
       }
       await write(record, lock);
       return record;
@@ -244,7 +246,7 @@ export function openRecords<T extends StoredRecord>(dir: string, kind: RecordKin
       await ensureIndex();
       const holder = await holderOf(name);
       if (holder && holder.id !== target.id) throw conflict(name, holder.id, ExitCode.failure);
-      await writeFileAtomic(entryPath(name), `${target.id}\n`, { mode: 0o600, beforeCommit: () => names.check() });
+      await writeEntry(name, target.id, () => names.check());
       const renamed = await withRecord(target.id, async (current, lock) => {
         const next = { ...current, name };
         await write(next, { check: async () => { await names.check(); await lock.check(); } });
