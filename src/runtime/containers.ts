@@ -1,5 +1,5 @@
 // Container records and their directories, and the reconciliation of a record with what is really running.
-import { randomInt } from 'node:crypto';
+import { randomInt } from '../util/random';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Paths } from '../paths';

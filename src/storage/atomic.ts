@@ -1,9 +1,8 @@
 // The one way skiff replaces a file on disk: readers and crashes see the old or the new content, never a mix.
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { lstat, readdir, rm } from 'node:fs/promises';
+import { closeSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { SkiffError } from '../errors';
+import { randomHex } from '../util/random';
 
 export interface AtomicWriteOptions {
   /** Permission bits of the new file; records default to 0600 because container configs hold env secrets. */
@@ -20,7 +19,7 @@ export const tempSuffix = '.tmp';
 /** A fresh name next to `path` for a temporary file or directory. Same directory, so that the final
  * rename stays on one filesystem and is atomic; a leading dot keeps it out of casual listings. */
 export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}${tempSuffix}`);
+  return join(dirname(path), `.${basename(path)}.${randomHex(6)}${tempSuffix}`);
 }
 
 /** True for a name made by tempPathFor. */
@@ -107,11 +106,12 @@ export async function fsyncDir(dir: string): Promise<void> {
 }
 
 /** Deletes temporary files and directories in `dir` older than `maxAgeMs`: what a killed writer left.
- * The age guard keeps it from touching a temp file another process is writing right now. */
+ * The age guard keeps it from touching a temp file another process is writing right now. Synchronous:
+ * record creation sweeps its directory every time, and the temps it finds are few and small. */
 export async function removeStaleTemps(dir: string, maxAgeMs: number): Promise<number> {
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = readdirSync(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
     throw err;
@@ -122,8 +122,8 @@ export async function removeStaleTemps(dir: string, maxAgeMs: number): Promise<n
     if (!isTempName(name)) continue;
     const path = join(dir, name);
     try {
-      if ((await lstat(path)).mtimeMs >= cutoff) continue;
-      await rm(path, { recursive: true, force: true });
+      if (lstatSync(path).mtimeMs >= cutoff) continue;
+      rmSync(path, { recursive: true, force: true });
       removed++;
     } catch {
       // Gone already, or not ours to remove: a sweep is housekeeping and must never fail a command.

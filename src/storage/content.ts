@@ -13,14 +13,15 @@
 // already there) refreshes it. Garbage collection deletes an unreferenced blob only when it was not used
 // since a pull in progress began (see gc.ts), which is what keeps a blob that a pull is about to
 // reference from vanishing under it.
-import { createHash, type Hash } from 'node:crypto';
-import { createReadStream as openReadStream } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import type { Hash } from 'node:crypto';
+import { createReadStream as openReadStream, readFileSync, promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ExitCode, SkiffError } from '../errors';
 import { fsyncDir, removeStaleTemps, tempPathFor, writeFileAtomic } from './atomic';
+import { sha256, sha256Hex } from '../util/random';
 
 /** Where the content store lives under the data directory. */
 export function contentStoreDir(dataDir: string): string {
@@ -90,7 +91,7 @@ export function digestHex(digest: string): string {
 
 /** sha256 of `data` as a digest string. */
 export function sha256Of(data: string | Uint8Array): string {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+  return `sha256:${sha256Hex(data)}`;
 }
 
 export interface VerifierOptions {
@@ -119,7 +120,7 @@ export function createVerifier(digest: string, options: VerifierOptions = {}): T
 
 /** The hashing and counting that every verified write shares. add() and finish() return the error, if any. */
 function byteCheck(digest: string, expectedSize: number | undefined, what: string) {
-  const hash: Hash = createHash('sha256');
+  const hash: Hash = sha256();
   let size = 0;
   return {
     add(chunk: Buffer): SkiffError | null {
@@ -147,11 +148,11 @@ export function openContentStore(root: string): ContentStore {
   const blobsDir = join(root, 'blobs', 'sha256');
   const pathOf = (digest: string) => join(blobsDir, digestHex(digest));
   let dirReady: Promise<unknown> | undefined;
-  const ensureDir = () => (dirReady ??= mkdir(blobsDir, { recursive: true }));
+  const ensureDir = () => (dirReady ??= fsp.mkdir(blobsDir, { recursive: true }));
 
   async function info(digest: string): Promise<BlobInfo | undefined> {
     try {
-      return { digest, size: (await stat(pathOf(digest))).size };
+      return { digest, size: (await fsp.stat(pathOf(digest))).size };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
@@ -161,7 +162,7 @@ export function openContentStore(root: string): ContentStore {
   async function claim(digest: string): Promise<boolean> {
     const now = new Date();
     try {
-      await utimes(pathOf(digest), now, now);
+      await fsp.utimes(pathOf(digest), now, now);
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
@@ -169,9 +170,11 @@ export function openContentStore(root: string): ContentStore {
     }
   }
 
+  // Synchronous: its callers read configs and manifests (kilobytes), and `run` reads one before every
+  // container; a first async read would start the libuv thread pool for nothing else.
   async function readBuffer(digest: string): Promise<Buffer> {
     try {
-      return await readFile(pathOf(digest));
+      return readFileSync(pathOf(digest));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw missing(digest);
       throw err;
@@ -197,7 +200,7 @@ export function openContentStore(root: string): ContentStore {
           if (await claim(digest)) return;
           await ensureDir();
           temp = tempPathFor(final);
-          file = await open(temp, 'wx', 0o444);
+          file = await fsp.open(temp, 'wx', 0o444);
         })().then(() => callback(), (err) => callback(err));
       },
       transform(chunk: Buffer, _encoding, callback) {
@@ -217,7 +220,7 @@ export function openContentStore(root: string): ContentStore {
           await file.sync();
           await file.close();
           file = undefined;
-          await rename(temp, final);
+          await fsp.rename(temp, final);
           committed = true;
           await fsyncDir(blobsDir);
         })().then(() => { finished = true; settle.resolve(); callback(); }, (err) => callback(err));
@@ -226,7 +229,7 @@ export function openContentStore(root: string): ContentStore {
         (async () => {
           await file?.close().catch(() => undefined);
           file = undefined;
-          if (temp && !committed) await unlink(temp).catch(() => undefined);
+          if (temp && !committed) await fsp.unlink(temp).catch(() => undefined);
         })().then(() => {
           // Called after a successful end too (autoDestroy); only an unfinished ingest is a failure.
           if (err) settle.reject(err);
@@ -263,18 +266,18 @@ export function openContentStore(root: string): ContentStore {
   async function remove(digest: string, options: DeleteOptions = {}): Promise<boolean> {
     const final = pathOf(digest);
     const since = options.unlessUsedSince;
-    const usedSince = async (path: string) => since !== undefined && (await stat(path)).mtimeMs >= since;
+    const usedSince = async (path: string) => since !== undefined && (await fsp.stat(path)).mtimeMs >= since;
     try {
       if (await usedSince(final)) return false;
       // Move aside, then look again: a claim() between our first look and the rename must win, and
       // after the rename a claim() fails, so its caller writes the blob anew instead of trusting it.
       const aside = tempPathFor(final);
-      await rename(final, aside);
+      await fsp.rename(final, aside);
       if (await usedSince(aside)) {
-        await rename(aside, final);
+        await fsp.rename(aside, final);
         return false;
       }
-      await unlink(aside);
+      await fsp.unlink(aside);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw err;
@@ -286,7 +289,7 @@ export function openContentStore(root: string): ContentStore {
   async function list(): Promise<BlobInfo[]> {
     let names: string[];
     try {
-      names = await readdir(blobsDir);
+      names = await fsp.readdir(blobsDir);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;

@@ -17,14 +17,14 @@
 // the lease), or its lease began after gc started (then everything it used is newer than gc's start). An
 // item it used that gc removed first is simply missing when it asks, and it downloads or unpacks it again:
 // the stores compare the use time under the layer's lock, and by renaming a blob aside before deleting it.
-import { randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { removeStaleTemps } from './atomic';
 import type { ContentStore } from './content';
 import type { ImageStore } from './images';
 import type { LayerStore } from './layers';
 import { withLock } from './lock';
+import { randomHex } from '../util/random';
 
 /** Where leases live under the data directory. */
 export function leasesDir(dataDir: string): string {
@@ -39,7 +39,7 @@ export interface Lease {
 /** Runs `fn` holding a lease: see the file comment for what the holder must do. */
 export async function withLease<R>(dir: string, fn: (lease: Lease) => Promise<R> | R): Promise<R> {
   const startedAt = Date.now();
-  return withLock(join(dir, `${startedAt}-${randomBytes(6).toString('hex')}`), () => fn({ startedAt }));
+  return withLock(join(dir, `${startedAt}-${randomHex(6)}`), () => fn({ startedAt }));
 }
 
 export interface GarbageCollectionOptions {
@@ -137,7 +137,7 @@ export async function collectGarbage(options: GarbageCollectionOptions): Promise
 async function liveLeaseStarts(dir: string): Promise<number[]> {
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = await fsp.readdir(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;

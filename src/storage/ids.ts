@@ -1,5 +1,5 @@
 // Object ids as Docker shapes them: 64 lowercase hex characters, shown as a 12-character short form.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../util/random';
 
 const fullId = /^[0-9a-f]{64}$/;
 const idPrefix = /^[0-9a-f]{1,64}$/;
@@ -11,7 +11,7 @@ export const shortIdLength = 12;
  * reads as a number to YAML, shells and templates, and would be a confusing name-like ref. */
 export function newId(): string {
   for (;;) {
-    const id = randomBytes(32).toString('hex');
+    const id = randomHex(32);
     if (!/^[0-9]+$/.test(id.slice(0, shortIdLength))) return id;
   }
 }

@@ -22,13 +22,13 @@
 //
 // Unpacked files belong to subordinate ids the user cannot delete directly, so removal goes through the
 // `removeTree` the caller gives (the CLI's runs `rm -rf` inside the user namespace).
-import { createHash } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode, SkiffError } from '../errors';
 import { fsyncDir, isTempName, readJson, removeStaleTemps, tempPathFor, writeJsonAtomic } from './atomic';
 import { digestHex } from './content';
 import { type HeldLock, type LockOptions, withLock } from './lock';
+import { sha256Hex } from '../util/random';
 
 /** Where the layer store lives under the data directory. */
 export function layerStoreDir(dataDir: string): string {
@@ -101,7 +101,7 @@ export function chainIds(diffIds: readonly string[]): string[] {
   for (const diffId of diffIds) {
     digestHex(diffId);
     const below = chain[chain.length - 1];
-    chain.push(below === undefined ? diffId : `sha256:${createHash('sha256').update(`${below} ${diffId}`).digest('hex')}`);
+    chain.push(below === undefined ? diffId : `sha256:${sha256Hex(`${below} ${diffId}`)}`);
   }
   return chain;
 }
@@ -115,7 +115,7 @@ const unpackTempName = /^\.([0-9a-f]{64})\.[0-9a-f]{12}\.tmp$/;
 const removedTempName = /^\.[0-9a-f]{64}\.removed\.[0-9a-f]{12}\.tmp$/;
 
 export function openLayerStore(root: string, options: LayerStoreOptions = {}): LayerStore {
-  const removeTree = options.removeTree ?? ((dir: string) => rm(dir, { recursive: true, force: true }));
+  const removeTree = options.removeTree ?? ((dir: string) => fsp.rm(dir, { recursive: true, force: true }));
   const prepareTimeoutMs = options.prepareTimeoutMs ?? 60 * 60_000;
   const locksDir = join(root, 'locks');
   const layerDir = (chainId: string) => join(root, digestHex(chainId));
@@ -123,7 +123,7 @@ export function openLayerStore(root: string, options: LayerStoreOptions = {}): L
 
   async function exists(path: string): Promise<boolean> {
     try {
-      await stat(path);
+      await fsp.stat(path);
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
@@ -133,7 +133,7 @@ export function openLayerStore(root: string, options: LayerStoreOptions = {}): L
 
   async function markUsed(dir: string): Promise<void> {
     const now = new Date();
-    await utimes(dir, now, now);
+    await fsp.utimes(dir, now, now);
   }
 
   async function prepare(chainId: string): Promise<PreparedLayer | undefined> {
@@ -146,9 +146,9 @@ export function openLayerStore(root: string, options: LayerStoreOptions = {}): L
         await held.release();
         return undefined;
       }
-      await mkdir(root, { recursive: true });
+      await fsp.mkdir(root, { recursive: true });
       temp = tempPathFor(final);
-      await mkdir(join(temp, diffDir), { recursive: true, mode: 0o755 });
+      await fsp.mkdir(join(temp, diffDir), { recursive: true, mode: 0o755 });
     } catch (err) {
       if (temp) await removeTree(temp).catch(() => undefined);
       await held.release();
@@ -182,7 +182,7 @@ export function openLayerStore(root: string, options: LayerStoreOptions = {}): L
           await writeJsonAtomic(join(tempRoot, metaFile), record);
           await markUsed(tempRoot);
           try {
-            await rename(tempRoot, final);
+            await fsp.rename(tempRoot, final);
           } catch (err) {
             const code = (err as NodeJS.ErrnoException).code;
             if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
@@ -212,7 +212,7 @@ export function openLayerStore(root: string, options: LayerStoreOptions = {}): L
     const aside = await withLock(lockPath(chainId), async (lock) => {
       let mtimeMs: number;
       try {
-        mtimeMs = (await stat(final)).mtimeMs;
+        mtimeMs = (await fsp.stat(final)).mtimeMs;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw err;
@@ -221,7 +221,7 @@ export function openLayerStore(root: string, options: LayerStoreOptions = {}): L
       const meta = await readMeta(chainId);
       const path = tempPathFor(`${final}.removed`);
       await lock.check();
-      await rename(final, path);
+      await fsp.rename(final, path);
       await fsyncDir(root);
       return { path, meta };
     }, options.lock);
@@ -238,7 +238,7 @@ export function openLayerStore(root: string, options: LayerStoreOptions = {}): L
 
   async function names(): Promise<string[]> {
     try {
-      return await readdir(root);
+      return await fsp.readdir(root);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;

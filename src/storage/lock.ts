@@ -15,19 +15,18 @@
 //   immediately. That is the common case and it costs no waiting at all.
 // - When the holder cannot be judged (another pid namespace, e.g. skiff inside a container sharing
 //   the data dir, or a lock without an owner record), proper-lockfile's mtime rule decides. We keep
-//   its 10 s default rather than its 2 s minimum: the holder refreshes the mtime every 2 s through
-//   the libuv thread pool, which a few slow fsyncs or a stalled disk can hold up for seconds, and a
+//   its 10 s default rather than its 2 s minimum: the holder refreshes the mtime every 2 s from its
+//   event loop, which a few slow fsyncs or a stalled disk can hold up for seconds, and a
 //   lock wrongly judged stale means two writers. 10 s leaves 8 s of slack; the price, waiting up to
 //   10 s behind a dead holder we cannot see, is only paid in those rare cases.
 // - A holder that finds its lock taken over (it was stopped, or stalled past the stale time) is told
 //   so by HeldLock.check(), which record writes call right before their final rename.
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { lock as acquireLockDir } from 'proper-lockfile';
 import { ExitCode, SkiffError } from '../errors';
 import { tempPathFor } from './atomic';
+import { randomHex } from '../util/random';
 
 export interface LockOptions {
   /** Give up waiting for a live holder after this long. Default 60 s: critical sections are short, so a
@@ -75,7 +74,7 @@ export async function withLock<R>(path: string, fn: (lock: HeldLock) => Promise<
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   const staleMs = Math.max(options.staleMs ?? defaultStaleMs, 2_000);
   const deadline = Date.now() + timeoutMs;
-  const owner: LockOwner = { ...thisProcess(), token: randomBytes(12).toString('hex') };
+  const owner: LockOwner = { ...thisProcess(), token: randomHex(12) };
   let compromised: Error | undefined;
   let release: () => Promise<void>;
   let delayMs = 2;
@@ -96,7 +95,7 @@ export async function withLock<R>(path: string, fn: (lock: HeldLock) => Promise<
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' && !parentMade) {
-        await mkdir(dirname(target), { recursive: true });
+        await fs.promises.mkdir(dirname(target), { recursive: true });
         parentMade = true;
         continue;
       }
@@ -135,16 +134,12 @@ function lockDirFs(owner: LockOwner, staleMs: number) {
     owned?.token === owner.token || mtimeMs < Date.now() - staleMs;
   return {
     stat(path: string, callback: (err: Error | null, stats?: fs.Stats) => void) {
-      let stats: fs.Stats;
-      try {
-        stats = fs.statSync(path);
-      } catch (err) {
-        process.nextTick(callback, err as Error);
-        return;
-      }
-      process.nextTick(callback, null, stats);
+      settle(() => fs.statSync(path), callback);
     },
-    utimes: fs.utimes,
+    // proper-lockfile sets the new lock's mtime to probe its precision, and refreshes it every 2 s.
+    utimes(path: string, atime: Date, mtime: Date, callback: (err: Error | null) => void) {
+      settle(() => fs.utimesSync(path, atime, mtime), callback);
+    },
     realpath: fs.realpath,
     mkdir(path: string, callback: (err: Error | null) => void) {
       createLockDir(path, owner).then(() => callback(null), callback);
@@ -161,6 +156,18 @@ function lockDirFs(owner: LockOwner, staleMs: number) {
       fs.rmSync(aside, { recursive: true, force: true });
     },
   };
+}
+
+/** Calls back with fn's result or error on the next tick, as an fs callback would be. */
+function settle<T>(fn: () => T, callback: (err: Error | null, value?: T) => void): void {
+  let value: T;
+  try {
+    value = fn();
+  } catch (err) {
+    process.nextTick(callback, err as Error);
+    return;
+  }
+  process.nextTick(callback, null, value);
 }
 
 // The lock's own file operations are synchronous: each is a single small syscall, and a command holds
@@ -270,7 +277,7 @@ function thisProcess(): Omit<LockOwner, 'token'> {
 
 async function readProcStat(pid: number): Promise<{ state: string; start: number } | undefined> {
   try {
-    return parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
+    return parseProcStat(await fs.promises.readFile(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return undefined;
   }

@@ -20,13 +20,13 @@
 // - update and remove lock only their record (a read-modify-write under the lock loses no update);
 // - create and rename also hold the store's names lock, so that checking a name is free and taking it
 //   are one step, even against another process doing the same. Lock order is names, then record.
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode, SkiffError } from '../errors';
 import { readJson, removeFileDurably, removeStaleTemps, writeFileAtomic, writeJsonAtomic } from './atomic';
 import { isId, isIdPrefix, shortId, stripAlgorithm } from './ids';
 import { type LockOptions, withLock } from './lock';
+import { sha256Hex } from '../util/random';
 
 export type RecordKind = 'container' | 'image' | 'network' | 'volume';
 
@@ -94,7 +94,7 @@ export function openRecords<T extends StoredRecord>(dir: string, kind: RecordKin
   const entryPath = (name: string): string => {
     const encoded = encodeURIComponent(name);
     // Long names would not fit a file name: those are indexed by their hash.
-    return join(indexDir, encoded.length <= 200 ? `n=${encoded}` : `h=${createHash('sha256').update(name).digest('hex')}`);
+    return join(indexDir, encoded.length <= 200 ? `n=${encoded}` : `h=${sha256Hex(name)}`);
   };
   const indexComplete = (): boolean => existsSync(completeMark);
   const writeEntry = (name: string, id: string, beforeCommit?: () => Promise<void>): Promise<void> =>
