@@ -40,6 +40,13 @@ await build({
   minify: true,
   keepNames: true,
   legalComments: 'none',
+  // proper-lockfile loads graceful-fs as its default fs, and graceful-fs patches fs and loads assert and
+  // constants (2-3 ms at every start). skiff always passes proper-lockfile its own fs (lock.ts), so the
+  // default is never used: plain fs stands in for it.
+  alias: { 'graceful-fs': 'fs' },
+  plugins: [signalExitAssert()],
+  // A profiling build (SKIFF_CPU_PROF) writes build/sea/skiff.cjs.map to read its profiles with.
+  sourcemap: process.env.SKIFF_CPU_PROF ? 'external' : false,
   logLevel: 'warning',
   define: {
     SKIFF_VERSION: JSON.stringify(pkg.version),
@@ -91,6 +98,18 @@ if (!reported.startsWith(`skiff version ${pkg.version}`)) {
   throw new Error(`dist/skiff --version printed "${reported}": the SEA blob was not injected`);
 }
 step(`dist/skiff ${(statSync(output).size / 1e6).toFixed(0)} MB: ${reported}`);
+
+/** signal-exit 3 (loaded with proper-lockfile by every command that locks) requires node:assert for one
+ * assert.equal; it gets scripts/shims/assert-equal.cjs instead. Every other importer keeps node:assert. */
+function signalExitAssert() {
+  return {
+    name: 'signal-exit-assert',
+    setup(b) {
+      b.onResolve({ filter: /^(node:)?assert$/ }, (args) =>
+        /[\\/]node_modules[\\/]signal-exit[\\/]/.test(args.importer) ? { path: join(root, 'scripts', 'shims', 'assert-equal.cjs') } : undefined);
+    },
+  };
+}
 
 function gitCommit() {
   try {

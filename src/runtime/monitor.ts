@@ -1,11 +1,12 @@
 // Starts a container under skiff-helper's monitor, and speaks the monitor's attach-socket protocol.
+import type { SpawnSyncOptionsWithStringEncoding } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { closeSync, openSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ExitCode, SkiffError } from '../errors';
 import type { Paths } from '../paths';
 import { helperPath } from './helper';
-import { spawnInUserNamespace } from './userns';
+import { spawnSyncInUserNamespace } from './userns';
 import { containerDir, containerRunDir, logPath, type ContainerRecord } from './containers';
 
 /** How to run skiff itself again (the monitor calls `skiff container cleanup ID` when a container ends). */
@@ -41,20 +42,14 @@ export async function startMonitor(paths: Paths, record: ContainerRecord, option
   for (const a of [...exeArgs, '--root', paths.data, '--runroot', paths.runtime, 'container', 'cleanup', record.id]) args.push('--exit-arg', a);
   if (options.attach) args.push('--attach');
   if (record.config.OpenStdin) args.push('--stdin');
-  const child = await spawnInUserNamespace(paths, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let stdout = '';
-  let stderr = '';
-  const line: string = await new Promise((done) => {
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-      if (stdout.includes('\n')) done(stdout.slice(0, stdout.indexOf('\n')));
-    });
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    child.on('close', () => done(stdout.split('\n')[0] ?? ''));
-  });
-  child.stdout!.destroy();
-  child.stderr!.destroy();
-  child.unref();
+  // The helper prints one line and exits once the container's process exists; the monitor it leaves
+  // behind has its stdio on /dev/null, so the pipes end with the helper. (detached: its own session,
+  // so that a ^C at the terminal in this millisecond does not reach it.)
+  const child = await spawnSyncInUserNamespace(paths, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', detached: true } as SpawnSyncOptionsWithStringEncoding);
+  if (child.error) throw new SkiffError(`container ${record.id.slice(0, 12)} could not be started: cannot run skiff-helper: ${child.error.message}`);
+  const stdout = child.stdout ?? '';
+  const stderr = child.stderr ?? '';
+  const line = stdout.split('\n')[0] ?? '';
   let result: { pid?: number; monitorPid?: number; error?: string; exitCode?: number };
   try {
     result = JSON.parse(line);

@@ -1,5 +1,5 @@
 // Runs commands inside this user's user namespace, which the helper's pause process holds.
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions, type SpawnSyncOptionsWithStringEncoding, type SpawnSyncReturns } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { log } from '../log';
@@ -71,4 +71,12 @@ export async function spawnInUserNamespace(paths: Paths, argv: string[], options
   const ns = await userNamespace(paths);
   if (ns.mode === 'root') return spawn(argv[0], argv.slice(1), options);
   return spawn(helperPath(paths), [...ns.helperArgs, '--', ...argv], options);
+}
+
+/** As spawnInUserNamespace, waiting for the process to exit and its output to end. For a short helper
+ * call whose caller has nothing else to do meanwhile: no streams, sockets or event-loop turns. */
+export async function spawnSyncInUserNamespace(paths: Paths, argv: string[], options: SpawnSyncOptionsWithStringEncoding): Promise<SpawnSyncReturns<string>> {
+  const ns = await userNamespace(paths);
+  if (ns.mode === 'root') return spawnSync(argv[0], argv.slice(1), options);
+  return spawnSync(helperPath(paths), [...ns.helperArgs, '--', ...argv], options);
 }
