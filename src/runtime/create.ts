@@ -1,6 +1,5 @@
 // Turns `create`/`run` flags and an image into a container: record, directories, hosts files, bundle.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode, SkiffError } from '../errors';
 import type { Paths } from '../paths';
@@ -62,7 +61,7 @@ export async function collectEnv(flags: Flags): Promise<string[]> {
   for (const file of list(flags, 'env-file')) {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = await fsp.readFile(file, 'utf8');
     } catch (err) {
       throw new SkiffError(`open ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
     }

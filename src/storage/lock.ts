@@ -23,7 +23,7 @@
 //   so by HeldLock.check(), which record writes call right before their final rename.
 import * as fs from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { lock as acquireLockDir } from 'proper-lockfile';
+type ProperLockfile = typeof import('proper-lockfile');
 import { ExitCode, SkiffError } from '../errors';
 import { tempPathFor } from './atomic';
 import { randomHex } from '../util/random';
@@ -59,6 +59,16 @@ interface LockOwner {
   token: string;
 }
 
+let properLockfileModule: ProperLockfile | undefined;
+
+/** proper-lockfile, loaded with the first lock: loading it registers an exit hook (signal-exit), which
+ * must not happen while a startup snapshot is being built, nor for commands that never lock. */
+function properLockfile(): ProperLockfile {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  properLockfileModule ??= require('proper-lockfile') as ProperLockfile;
+  return properLockfileModule;
+}
+
 /** The lock directory proper-lockfile uses for `path`. */
 export function lockDirFor(path: string): string {
   return `${resolve(path)}.lock`;
@@ -82,7 +92,7 @@ export async function withLock<R>(path: string, fn: (lock: HeldLock) => Promise<
 
   for (;;) {
     try {
-      release = await acquireLockDir(target, {
+      release = await properLockfile().lock(target, {
         realpath: false,
         retries: 0,
         stale: staleMs,
