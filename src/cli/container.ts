@@ -23,6 +23,7 @@ import { attach, startMonitor } from '../runtime/monitor';
 import { spawnInUserNamespace } from '../runtime/userns';
 import type { RecordStore } from '../storage/records';
 import { compareCodePoints } from './format/values';
+import { writeStdout } from './stdio';
 
 interface Ctx {
   paths: Paths;
@@ -335,7 +336,7 @@ export const run = defineCommand({
     }
     if (detach) {
       await started.saved;
-      process.stdout.write(`${record.id}\n`);
+      writeStdout(`${record.id}\n`);
       return 0;
     }
     const code = await attachForeground(c, started.record, {

@@ -4,6 +4,7 @@ import { describeError, ExitCode, SkiffError, UsageError } from '../errors';
 import { setLogLevel } from '../log';
 import { parseArgv } from './argv';
 import { ArgCountError, checkArgCount, findChild, renderHelp, resolveImpl, usageErrorText, type CommandNode, type GlobalOptions } from './command';
+import { pendingOutput, watchStdio } from './stdio';
 import { commandTree } from './tree';
 
 declare const SKIFF_VERSION: string;
@@ -21,11 +22,12 @@ export const globalArgs: ArgsDef = {
 const logLevels = ['debug', 'info', 'warn', 'error', 'fatal', 'trace', 'panic'];
 
 export async function main(argv: string[]): Promise<void> {
+  watchStdio();
   const code = await run(argv);
   process.exitCode = code;
   // Node's teardown once the event loop is empty (freeing the environment and the heap) takes several
   // milliseconds that no one waits for; with nothing left to write, exit now, as Docker's CLI does.
-  if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
+  if (!pendingOutput()) process.exit(code);
 }
 
 async function run(argv: string[]): Promise<number> {

@@ -163,7 +163,7 @@ function lockDirFs(owner: LockOwner, staleMs: number) {
       if (owned?.token !== owner.token) return;
       const aside = tempPathFor(path);
       fs.renameSync(path, aside);
-      fs.rmSync(aside, { recursive: true, force: true });
+      discardLockDir(aside);
     },
   };
 }
@@ -193,7 +193,7 @@ async function createLockDir(lockDir: string, owner: LockOwner): Promise<void> {
     fs.renameSync(staging, lockDir);
   } catch (err) {
     try {
-      fs.rmSync(staging, { recursive: true, force: true });
+      discardLockDir(staging);
     } catch {
       // a staging directory left behind is swept as a stale temp
     }
@@ -216,11 +216,22 @@ async function removeLockDir(lockDir: string, removable: Removable): Promise<voi
     try {
       fs.renameSync(aside, lockDir);
     } catch {
-      fs.rmSync(aside, { recursive: true, force: true });
+      discardLockDir(aside);
     }
     throw stillLocked(lockDir);
   }
-  fs.rmSync(aside, { recursive: true, force: true });
+  discardLockDir(aside);
+}
+
+/** Deletes a lock directory moved aside (or a staging one): its owner file, then itself. Anything else
+ * inside (not made by skiff) is removed with it. */
+function discardLockDir(dir: string): void {
+  try {
+    fs.unlinkSync(join(dir, ownerFile));
+    fs.rmdirSync(dir);
+  } catch {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function stillLocked(lockDir: string): Error {
