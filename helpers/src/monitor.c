@@ -3,7 +3,7 @@
  *     skiff-helper monitor --bundle DIR --state-dir DIR --id ID
  *         [--log-driver json-file|none] [--log-path FILE] [--log-max-size BYTES]
  *         [--log-max-files N] [--restart no|on-failure[:N]|always|unless-stopped]
- *         [--exit-command PATH [--exit-arg ARG]...] [--attach] [--stdin]
+ *         [--exit-command PATH [--exit-arg ARG]...] [--attach [--gate-pid PID]] [--stdin]
  *
  * Starts the container of DIR/config.json (see container.h), its stdout and stderr on
  * pipes (one pty with process.terminal), its stdin a pipe with --stdin, else /dev/null.
@@ -19,6 +19,10 @@
  * process waits before its exec until the first client connects to the attach socket, so
  * a foreground `docker run` loses no output: the line then comes as soon as the process
  * exists, and an exec failure reaches the client as a stderr frame and an exit frame.
+ * --gate-pid names the process that will attach (skiff's CLI): if it ends before it has
+ * connected (killed in that millisecond), the gate opens anyway and the container runs as a
+ * detached one, its stdin closed, as Docker's does when `docker run` dies after the start.
+ * Without it, the container would wait at the gate for ever.
  *
  * The state directory (created 0700 if missing) holds:
  *
@@ -105,6 +109,7 @@ struct monitor_options {
 	char **exit_command;  /* PATH, ARG..., NULL; NULL when none */
 	bool attach;
 	bool stdin;
+	pid_t gate_pid; /* with --attach: open the gate when this process ends first; 0 = none */
 };
 
 struct monitor {
@@ -119,6 +124,7 @@ struct monitor {
 	struct container c;
 	bool running;
 	bool gated;	   /* spawned, held until the first attach client */
+	int gate_fd;	   /* a pidfd of --gate-pid while gated, or -1 */
 	bool exec_failed; /* this run's command could not be executed */
 	int out_fd, err_fd; /* the read ends of its stdout and stderr pipes, or the pty */
 	int in_fd;	    /* the write end of its stdin pipe (--stdin), or -1 */
@@ -141,7 +147,8 @@ static void usage(FILE *out)
 	fputs("usage: skiff-helper monitor --bundle DIR --state-dir DIR --id ID\n"
 	      "           [--log-driver json-file|none] [--log-path FILE] [--log-max-size BYTES]\n"
 	      "           [--log-max-files N] [--restart no|on-failure[:N]|always|unless-stopped]\n"
-	      "           [--exit-command PATH [--exit-arg ARG]...] [--attach] [--stdin]\n"
+	      "           [--exit-command PATH [--exit-arg ARG]...] [--attach [--gate-pid PID]]\n"
+	      "           [--stdin]\n"
 	      "\n"
 	      "Starts the container of DIR/config.json, prints {\"pid\":N,\"monitorPid\":M} (or\n"
 	      "{\"error\":\"...\",\"exitCode\":125|126|127}) and stays in the background as its\n"
@@ -197,6 +204,7 @@ static int parse_options(int argc, char **argv, struct monitor_options *o)
 		{ "exit-command", required_argument, NULL, 'x' },
 		{ "exit-arg", required_argument, NULL, 'a' },
 		{ "attach", no_argument, NULL, 'A' },
+		{ "gate-pid", required_argument, NULL, 'g' },
 		{ "stdin", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -219,6 +227,12 @@ static int parse_options(int argc, char **argv, struct monitor_options *o)
 		case 'i': o->id = optarg; break;
 		case 'l': o->log_path = optarg; break;
 		case 'A': o->attach = true; break;
+		case 'g':
+			if (!parse_number(optarg, INT_MAX, &n) || n == 0)
+				return error_usage("monitor", EXIT_ENGINE_ERROR,
+						   "--gate-pid wants a process id, got \"%s\"", optarg);
+			o->gate_pid = (pid_t)n;
+			break;
 		case 'I': o->stdin = true; break;
 		case 'L':
 			if (strcmp(optarg, "none") == 0)
@@ -430,6 +444,7 @@ out:
 static int start(struct monitor *m, int *code, struct error *err)
 {
 	m->gated = false;
+	close_fd(&m->gate_fd);
 	if (container_start(&m->c, code, err) == 0)
 		return 0;
 	m->exec_failed = true;
@@ -665,7 +680,39 @@ static void reap(struct monitor *m)
 
 /* ---- the event loop ----------------------------------------------------------------- */
 
-enum { SLOT_SIGNALS, SLOT_LISTEN, SLOT_OUT, SLOT_ERR, SLOT_IN, SLOT_COUNT };
+enum { SLOT_SIGNALS, SLOT_LISTEN, SLOT_OUT, SLOT_ERR, SLOT_IN, SLOT_GATE, SLOT_COUNT };
+
+/* How often to look for --gate-pid where the kernel has no pidfd (before 5.3). */
+#define GATE_POLL_MS 200
+
+/* Watches --gate-pid while gated: through a pidfd, or by polling kill(pid, 0) without one.
+ * Returns false when the process is gone already. */
+static bool watch_gate_pid(struct monitor *m)
+{
+	m->gate_fd = (int)syscall(SYS_pidfd_open, m->o->gate_pid, 0);
+	if (m->gate_fd >= 0)
+		return true;
+	if (errno == ESRCH)
+		return false;
+	return true; /* no pidfd: polled */
+}
+
+static bool gate_pid_gone(const struct monitor *m)
+{
+	return kill(m->o->gate_pid, 0) < 0 && errno == ESRCH;
+}
+
+/* The process that was to attach ended first: run the container as a detached one. Nobody
+ * will send its stdin, so that ends, as when an attached client leaves (StdinOnce). */
+static void open_abandoned_gate(struct monitor *m)
+{
+	struct error err;
+	int code;
+	if (start(m, &code, &err) < 0)
+		return; /* it exits 126/127 and is reaped as usual */
+	if (m->o->stdin)
+		on_stdin_close(m);
+}
 
 static void handle_first_client(struct monitor *m)
 {
@@ -707,6 +754,8 @@ static void event_loop(struct monitor *m)
 		fds[SLOT_OUT] = (struct pollfd){ .fd = m->gated ? -1 : m->out_fd, .events = POLLIN };
 		fds[SLOT_ERR] = (struct pollfd){ .fd = m->gated ? -1 : m->err_fd, .events = POLLIN };
 		fds[SLOT_IN] = (struct pollfd){ .fd = m->in_len > 0 ? stdin_target(m) : -1, .events = POLLOUT };
+		fds[SLOT_GATE] = (struct pollfd){ .fd = m->gated ? m->gate_fd : -1, .events = POLLIN };
+		bool gate_polled = m->gated && m->o->gate_pid > 0 && m->gate_fd < 0;
 		size_t clients = attach_poll_fds(&m->attach, take_input, fds + SLOT_COUNT);
 
 		int timeout = -1;
@@ -716,6 +765,8 @@ static void event_loop(struct monitor *m)
 			long long left = elapsed_ms(&now, &m->restart_at);
 			timeout = left > 0 ? (int)left + 1 : 0;
 		}
+		if (gate_polled && (timeout < 0 || timeout > GATE_POLL_MS))
+			timeout = GATE_POLL_MS;
 		int n = poll(fds, SLOT_COUNT + clients, timeout);
 		if (n < 0 && errno != EINTR)
 			break;
@@ -731,6 +782,8 @@ static void event_loop(struct monitor *m)
 		attach_handle(&m->attach, fds + SLOT_COUNT, clients, &handler);
 		if ((fds[SLOT_LISTEN].revents & POLLIN) && attach_accept(&m->attach) > 0 && m->gated)
 			handle_first_client(m);
+		if (m->gated && ((fds[SLOT_GATE].revents & (POLLIN | POLLHUP)) || (gate_polled && gate_pid_gone(m))))
+			open_abandoned_gate(m);
 		if (fds[SLOT_SIGNALS].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			while (read(m->sigfd, &si, sizeof si) == (ssize_t)sizeof si)
@@ -872,9 +925,13 @@ static int monitor(struct monitor *m, int notify_fd)
 		return code;
 	}
 	m->gated = m->o->attach;
+	/* Before the result line: until the caller has read it, its pid cannot have been reused. */
+	bool gate_watched = !m->gated || m->o->gate_pid == 0 || watch_gate_pid(m);
 	print_result(m->c.pid, NULL, 0);
 	detach(notify_fd, 0);
 	shed_startup_code();
+	if (!gate_watched)
+		open_abandoned_gate(m);
 
 	event_loop(m);
 
@@ -904,6 +961,7 @@ int monitor_main(int argc, char **argv)
 		.out_fd = -1,
 		.err_fd = -1,
 		.in_fd = -1,
+		.gate_fd = -1,
 	};
 	logfile_init_none(&m.log);
 	struct error err;

@@ -239,9 +239,18 @@ function willRestart(record: ContainerRecord, exit: ExitInfo, stopped: boolean):
 
 /** The monitor's live view of a started container: which process runs now, or how it ended. */
 export async function observe(paths: Paths, record: ContainerRecord): Promise<ContainerState & { restartCount: number }> {
-  const state = { ...record.state, restartCount: record.restartCount };
-  if (state.Status !== 'running' && state.Status !== 'restarting' && state.Status !== 'paused') return state;
+  let state = { ...record.state, restartCount: record.restartCount };
   const run = containerRunDir(paths, record.id);
+  if (state.Status === 'created' || state.Status === 'exited') {
+    // A start its CLI did not live to record (killed between the monitor's start and the record
+    // update): the monitor's pid file for this run is newer than the state the record holds.
+    const started = statSync(join(run, 'container.pid'), { throwIfNoEntry: false });
+    const since = Date.parse(state.Status === 'created' ? record.created : state.FinishedAt);
+    if (!started || !(started.mtimeMs > since)) return state;
+    const [monitorPid] = readPidFile(join(run, 'monitor.pid'));
+    state = { ...state, Status: 'running', StartedAt: new Date(started.mtimeMs).toISOString(), MonitorPid: monitorPid ?? 0, ExitCode: 0, Error: '' };
+  }
+  if (state.Status !== 'running' && state.Status !== 'restarting' && state.Status !== 'paused') return state;
   const [monitorPid] = readPidFile(join(run, 'monitor.pid'));
   const [pid, restarts] = readPidFile(join(run, 'container.pid'));
   const monitorAlive = pidAlive(monitorPid ?? state.MonitorPid);

@@ -40,7 +40,9 @@ export async function startMonitor(paths: Paths, record: ContainerRecord, option
   const [exe, ...exeArgs] = selfCommand();
   args.push('--exit-command', exe);
   for (const a of [...exeArgs, '--root', paths.data, '--runroot', paths.runtime, 'container', 'cleanup', record.id]) args.push('--exit-arg', a);
-  if (options.attach) args.push('--attach');
+  // Attached, the container waits for this process to connect; should it die first, the monitor
+  // runs the container detached instead of holding it at the gate for ever.
+  if (options.attach) args.push('--attach', '--gate-pid', String(process.pid));
   if (record.config.OpenStdin) args.push('--stdin');
   // The helper prints one line and exits once the container's process exists; the monitor it leaves
   // behind has its stdio on /dev/null, so the pipes end with the helper. (detached: its own session,
@@ -59,6 +61,9 @@ export async function startMonitor(paths: Paths, record: ContainerRecord, option
   if (result.error || !result.pid) {
     throw new SkiffError(result.error ?? 'the monitor reported no process', result.exitCode ?? ExitCode.engine);
   }
+  // Fault injection for the integration tests: die where a ^C or an OOM kill could strike, after
+  // the start and before anything recorded it or attached.
+  if (process.env.SKIFF_TEST_DIE_AFTER_MONITOR_START) process.kill(process.pid, 'SIGKILL');
   return { pid: result.pid, monitorPid: result.monitorPid ?? 0 };
 }
 

@@ -304,6 +304,38 @@ test('killing the CLI during run -d never leaves a container later commands chok
   if (ids.length) assert.is((await s.skiff(['rm', '-f', ...ids])).code, 0);
 });
 
+// SKIFF_TEST_DIE_AFTER_MONITOR_START makes the CLI SIGKILL itself right after the monitor started the
+// container: before the record says so, and (attached) before the CLI connected to the monitor.
+const dieAfterStart = { env: { SKIFF_TEST_DIE_AFTER_MONITOR_START: '1' } };
+
+test('a run -d killed after the start still shows the container running, and rm -f stops it', async () => {
+  const r = await s.skiff(['run', '-d', '--name', 'die-d', bb, 'sleep', '60'], dieAfterStart);
+  assert.is(r.code, 128 + 9, r.stderr);
+  assert.is(await inspect(s, 'die-d', '{{.State.Status}}'), 'running');
+  const pid = Number(await inspect(s, 'die-d', '{{.State.Pid}}'));
+  assert.ok(pid > 0 && existsSync(`/proc/${pid}`), 'the container process runs');
+  assert.match((await s.skiff(['ps'])).stdout, /die-d/);
+  assert.is((await s.skiff(['rm', '-f', 'die-d'])).code, 0);
+  await until(async () => !existsSync(`/proc/${pid}`), 10_000, 'the container process to end');
+});
+
+test('a foreground run killed before it attached: the container runs detached, not held for ever', async () => {
+  // Before: the monitor kept the container at its gate, waiting for an attach that never came.
+  const r = await s.skiff(['run', '--name', 'die-fg', bb, 'sh', '-c', 'echo ran; sleep 1'], dieAfterStart);
+  assert.is(r.code, 128 + 9, r.stderr);
+  const waited = await s.skiff(['wait', 'die-fg']);
+  assert.is(waited.code, 0, waited.stderr);
+  assert.is(waited.stdout.trim(), '0');
+  assert.is((await s.skiff(['logs', 'die-fg'])).stdout, 'ran\n');
+  assert.is(await inspect(s, 'die-fg', '{{.State.Status}}'), 'exited');
+  // With -i nobody is left to send input: stdin ends, as when an attached client leaves.
+  const i = await s.skiff(['run', '-i', '--name', 'die-i', bb, 'sh', '-c', 'cat; echo stdin-ended'], { ...dieAfterStart, input: 'never sent\n' });
+  assert.is(i.code, 128 + 9, i.stderr);
+  assert.is((await s.skiff(['wait', 'die-i'])).stdout.trim(), '0');
+  assert.is((await s.skiff(['logs', 'die-i'])).stdout, 'stdin-ended\n');
+  await s.skiff(['rm', 'die-fg', 'die-i']);
+});
+
 test('container prune removes stopped containers', async () => {
   const a = (await s.skiff(['run', '-d', bb, 'true'])).stdout.trim();
   await s.skiff(['wait', a]);
