@@ -15,7 +15,7 @@ _skiff() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     word=${COMP_WORDS[i]}
     case $word in
-      --root|--runroot|--config|--log-level|-l) ((i++)); continue ;;
+      --root|--runroot|--storage-opt|--config|--log-level|-l) ((i++)); continue ;;
       -*) continue ;;
     esac
     path+=("$word")

@@ -388,7 +388,12 @@ static int child_setup(const struct child_args *a, int *terminal, struct error *
 		return -1;
 	if (!p->terminal && p->uid != 0)
 		give_stdio(p->uid);
-	return set_user(p, err);
+	if (set_user(p, err) < 0)
+		return -1;
+	/* A change of uid or gid clears the parent-death signal: set it again for the command. */
+	if ((a->flags & CONTAINER_DIE_WITH_PARENT) && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return error_sys(err, "set the parent-death signal");
+	return 0;
 }
 
 static void child_fail(int sync_fd, int code, const struct error *err) __attribute__((noreturn));

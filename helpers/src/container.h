@@ -42,7 +42,8 @@ struct container_stdio {
 	int in, out, err;
 };
 
-/* The process gets SIGKILL when the caller dies (a foreground run); a monitor lets it live. */
+/* The process gets SIGKILL when the caller dies: the `run` verb's, and the monitor's (a container
+ * whose monitor was killed is shown stopped, so it must be; nothing would log or reap it). */
 #define CONTAINER_DIE_WITH_PARENT 1u
 
 int container_spawn(const struct spec *spec, const struct container_stdio *stdio, unsigned flags,

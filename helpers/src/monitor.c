@@ -75,9 +75,11 @@
 #include "cleanup.h"
 #include "container.h"
 #include "error.h"
+#include "fuse_overlay.h"
 #include "json.h"
 #include "logfile.h"
 #include "process.h"
+#include "rootfs.h"
 #include "spec.h"
 #include "verbs.h"
 
@@ -381,6 +383,26 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* Mounts the rootfs through fuse-overlayfs in the monitor's mount namespace (the user
+ * namespace's): the container's process then binds it, and restarts reuse it. */
+static int mount_fuse_root(struct monitor *m, struct error *err)
+{
+	char program[PATH_MAX];
+	if (fuse_overlay_program(&m->spec, program, sizeof program, err) < 0 ||
+	    fuse_overlay_mount(&m->spec, program, err) < 0)
+		return -1;
+	m->spec.root_premounted = true;
+	return 0;
+}
+
+static void unmount_fuse_root(struct monitor *m)
+{
+	if (!m->spec.root_premounted)
+		return;
+	fuse_overlay_unmount(&m->spec);
+	m->spec.root_premounted = false;
+}
+
 /* Pipes for the container's stdio (none with a terminal) and the process, held at the gate. */
 static int spawn(struct monitor *m, struct error *err)
 {
@@ -409,8 +431,20 @@ static int spawn(struct monitor *m, struct error *err)
 		stdio = (struct container_stdio){ .in = in[0], .out = out[1], .err = errp[1] };
 	}
 	m->c = (struct container)CONTAINER_INIT;
-	if (container_spawn(&m->spec, &stdio, 0, &m->c, err) < 0)
+	if (m->spec.mount_program != NULL && !m->spec.root_premounted && mount_fuse_root(m, err) < 0)
 		goto out;
+	if (container_spawn(&m->spec, &stdio, CONTAINER_DIE_WITH_PARENT, &m->c, err) < 0) {
+		if (m->spec.root_premounted || m->spec.lowerdirs == NULL || !rootfs_overlay_refused(err))
+			goto out;
+		/* The kernel will not mount the overlay here: fuse-overlayfs can, if installed. */
+		struct error refused = *err;
+		if (mount_fuse_root(m, err) < 0) {
+			error_msg(err, "%s; fuse-overlayfs instead: %s", refused.msg, err->msg);
+			goto out;
+		}
+		if (container_spawn(&m->spec, &stdio, CONTAINER_DIE_WITH_PARENT, &m->c, err) < 0)
+			goto out;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &m->started);
 	m->running = true;
 	m->exec_failed = false;
@@ -919,6 +953,7 @@ static int monitor(struct monitor *m, int notify_fd)
 				;
 		}
 		attach_unlisten(&m->attach);
+		unmount_fuse_root(m);
 		unlinkat(m->state_fd, MONITOR_PIDFILE, 0);
 		unlinkat(m->state_fd, CONTAINER_PIDFILE, 0);
 		detach(notify_fd, code);
@@ -937,6 +972,7 @@ static int monitor(struct monitor *m, int notify_fd)
 
 	attach_flush_all(&m->attach, FLUSH_CLIENTS_MS);
 	attach_unlisten(&m->attach);
+	unmount_fuse_root(m);
 	unlinkat(m->state_fd, MONITOR_PIDFILE, 0);
 	run_exit_command(m);
 	return EXIT_SUCCESS;

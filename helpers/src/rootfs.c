@@ -539,6 +539,15 @@ static bool dev_is_fresh(const struct spec *spec)
 	return false;
 }
 
+bool rootfs_overlay_refused(const struct error *err)
+{
+	static const char prefix[] = "mount overlay on ";
+	if (strncmp(err->msg, prefix, sizeof prefix - 1) != 0)
+		return false;
+	return err->errnum == EPERM || err->errnum == EINVAL || err->errnum == ENODEV ||
+	       err->errnum == EOPNOTSUPP;
+}
+
 int rootfs_enter(const struct spec *spec, bool userxattr, struct error *err)
 {
 	unsigned long propagation = MS_REC | MS_PRIVATE;
@@ -547,7 +556,7 @@ int rootfs_enter(const struct spec *spec, bool userxattr, struct error *err)
 	if (mount(NULL, "/", NULL, propagation, NULL) < 0)
 		return error_sys(err, "make / %s", propagation & MS_SLAVE ? "rslave" : "rprivate");
 
-	if (spec->lowerdirs != NULL) {
+	if (spec->lowerdirs != NULL && !spec->root_premounted) {
 		if (mount_overlay(spec, userxattr, err) < 0)
 			return -1;
 	} else if (bind_root(spec, err) < 0) {

@@ -24,6 +24,11 @@
  */
 int rootfs_enter(const struct spec *spec, bool userxattr, struct error *err);
 
+/* True when err is rootfs_enter's failure to mount the kernel's overlay because the kernel
+ * refuses it here (no overlay in user namespaces before Linux 5.11, no userxattr, an upper
+ * filesystem it will not use): then fuse-overlayfs can do what it would not. */
+bool rootfs_overlay_refused(const struct error *err);
+
 /*
  * After rootfs_enter, with the container's /proc in place: write linux.sysctl, make
  * readonlyPaths read-only, hide maskedPaths (/dev/null over files, an empty read-only

@@ -22,6 +22,7 @@
 #define ANNOTATION_LOWERDIRS "org.skiff.rootfs.lowerdirs"
 #define ANNOTATION_UPPERDIR "org.skiff.rootfs.upperdir"
 #define ANNOTATION_WORKDIR "org.skiff.rootfs.workdir"
+#define ANNOTATION_MOUNT_PROGRAM "org.skiff.rootfs.mount-program"
 
 static int out_of_memory(struct error *err)
 {
@@ -451,8 +452,13 @@ static int parse_overlay(const struct json_value *annotations, struct spec *spec
 	    json_get_string(json_get(annotations, ANNOTATION_UPPERDIR), ANNOTATION_UPPERDIR,
 			    &spec->upperdir, err) < 0 ||
 	    json_get_string(json_get(annotations, ANNOTATION_WORKDIR), ANNOTATION_WORKDIR,
-			    &spec->workdir, err) < 0)
+			    &spec->workdir, err) < 0 ||
+	    json_get_string(json_get(annotations, ANNOTATION_MOUNT_PROGRAM), ANNOTATION_MOUNT_PROGRAM,
+			    &spec->mount_program, err) < 0)
 		return -1;
+	if (spec->mount_program != NULL && spec->mount_program[0] != '/')
+		return error_msg(err, "%s: \"%s\" is not an absolute path", ANNOTATION_MOUNT_PROGRAM,
+				 spec->mount_program);
 	if (lowers == NULL || lowers[0] == '\0') {
 		if (spec->upperdir != NULL || spec->workdir != NULL)
 			return error_msg(err, "annotations: %s given without %s", ANNOTATION_UPPERDIR,

@@ -96,6 +96,12 @@ struct spec {
 	const char **lowerdirs; /* NULL-terminated, top layer first */
 	const char *upperdir;
 	const char *workdir;
+	/* org.skiff.rootfs.mount-program: mount the overlay with this FUSE program (fuse-overlayfs)
+	 * instead of the kernel's; NULL: the kernel's, falling back to fuse-overlayfs when refused. */
+	const char *mount_program;
+	/* Not from config.json: the overlay is mounted on root_path already (a FUSE one, by the
+	 * monitor), so the container's process binds it rather than mounting one. */
+	bool root_premounted;
 };
 
 /*

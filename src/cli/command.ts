@@ -7,6 +7,8 @@ import { aliasesOf, type Flags } from './argv';
 export interface GlobalOptions extends PathOverrides {
   debug: boolean;
   logLevel: string;
+  /** --storage-opt, as Podman's global flag (overlay.mount_program=PATH). */
+  storageOpts?: string[];
 }
 
 export interface CommandContext {

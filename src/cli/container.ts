@@ -13,7 +13,7 @@ import { familiarString } from '../image/reference';
 import { compatiblePlatforms, formatPlatform, hostPlatform, normalizePlatform, parsePlatform, type Platform } from '../image/registry/platform';
 import { openStores, type Stores } from '../image/stores';
 import type { ImageRecord } from '../storage/images';
-import { collectEnv, createContainer } from '../runtime/create';
+import { collectEnv, createContainer, parseStorageOpts } from '../runtime/create';
 import {
   removeOrphanDirs,
   containerDir, containerRunDir, containerStore, logPath, readExit, refresh, removeContainerDirs, settle, statusText, zeroTime,
@@ -139,7 +139,9 @@ async function create(c: Ctx, ctx: CommandContext, options: CreateOptions): Prom
       process.stderr.write(`WARNING: The requested image's platform (${formatPlatform(image.platform)}) does not match the detected host platform (${formatPlatform(normalizePlatform(host))}) and no specific platform was requested\n`);
     }
   }
-  const record = await createContainer({ paths: c.paths, stores: c.stores, image, imageName, command, flags: ctx.flags, env: options.env });
+  const record = await createContainer({
+    paths: c.paths, stores: c.stores, image, imageName, command, flags: ctx.flags, env: options.env, storage: parseStorageOpts(ctx.globals.storageOpts),
+  });
   if (typeof ctx.flags.cidfile === 'string') {
     try {
       writeFileSync(ctx.flags.cidfile, record.id, { flag: 'wx' });

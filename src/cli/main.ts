@@ -16,6 +16,7 @@ export const globalArgs: ArgsDef = {
   'log-level': { type: 'string', alias: 'l', description: 'Set the logging level ("debug", "info", "warn", "error", "fatal")', default: 'info' },
   root: { type: 'string', description: 'Storage root directory (default "$XDG_DATA_HOME/skiff", "/var/lib/skiff" as root)' },
   runroot: { type: 'string', description: 'Runtime state directory (default "$XDG_RUNTIME_DIR/skiff", "/run/skiff" as root)' },
+  'storage-opt': { type: 'string', valueHint: 'list', description: 'Storage option, as Podman\'s: overlay.mount_program=PATH mounts new containers\' root with that FUSE program (fuse-overlayfs)' },
   version: { type: 'boolean', alias: 'v', description: 'Print version information and quit' },
 };
 
@@ -53,6 +54,7 @@ async function run(argv: string[]): Promise<number> {
       logLevel,
       root: top.flags.root as string | undefined,
       runroot: top.flags.runroot as string | undefined,
+      storageOpts: top.flags['storage-opt'] as string[] | undefined,
     };
     if (top.flags.config) process.env.DOCKER_CONFIG = String(top.flags.config);
 

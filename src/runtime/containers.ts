@@ -1,6 +1,6 @@
 // Container records and their directories, and the reconciliation of a record with what is really running.
 import { randomInt } from '../util/random';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Paths } from '../paths';
 import { isId } from '../storage/ids';
@@ -178,6 +178,13 @@ export async function removeContainerDirs(paths: Paths, id: string): Promise<voi
   rmSync(containerRunDir(paths, id), { recursive: true, force: true });
   const dir = containerDir(paths, id);
   if (!existsSync(dir)) return;
+  // A fuse-overlayfs root left mounted in the user namespace's mount namespace (its monitor was
+  // killed): from here rootfs is an empty directory, and removing it detaches the mount there too.
+  try {
+    rmdirSync(join(dir, 'rootfs'));
+  } catch {
+    // not there, or not empty (an old layout): the removal below deals with it
+  }
   try {
     rmSync(dir, { recursive: true, force: true });
   } catch {

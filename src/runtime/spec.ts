@@ -37,6 +37,8 @@ export interface SpecInput {
   lowerDirs: string[];
   upperDir: string;
   workDir: string;
+  /** A FUSE program (fuse-overlayfs) to mount the overlay with instead of the kernel's overlay. */
+  mountProgram?: string;
   files: { hosts: string; hostname: string; resolvConf: string };
   /** The helper binary, bind-mounted as /sbin/docker-init for --init. */
   initBinary?: string;
@@ -111,6 +113,7 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
       'org.skiff.rootfs.lowerdirs': input.lowerDirs.join(':'),
       'org.skiff.rootfs.upperdir': input.upperDir,
       'org.skiff.rootfs.workdir': input.workDir,
+      ...(input.mountProgram ? { 'org.skiff.rootfs.mount-program': input.mountProgram } : {}),
       ...(input.annotations ?? {}),
     },
   };

@@ -1,0 +1,95 @@
+// Containers whose root is mounted with fuse-overlayfs (--storage-opt overlay.mount_program, as
+// Podman's), the fallback for kernels that refuse overlay in a user namespace. This kernel accepts
+// the native overlay, so the fallback itself is reached here only by asking for the program.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadEnv } from '../lib/env';
+import { inspect, until } from '../lib/wait';
+import { newSession, type Session } from '../lib/skiff';
+
+const env = loadEnv();
+const bb = env.images.busybox;
+const fuse = ['--storage-opt', 'overlay.mount_program=/usr/bin/fuse-overlayfs'];
+let s: Session;
+
+test.before(async () => {
+  s = newSession();
+  const r = await s.skiff(['pull', '-q', bb]);
+  assert.is(r.code, 0, r.stderr);
+});
+
+test.after(async () => {
+  const ids = (await s.skiff(['ps', '-aq'])).stdout.trim().split('\n').filter(Boolean);
+  if (ids.length) await s.skiff(['rm', '-f', ...ids]);
+});
+
+/** fuse-overlayfs daemons serving container `id` (its upper dir is in the daemon's arguments). */
+function daemonsFor(id: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      if (cmd.startsWith('/usr/bin/fuse-overlayfs') && cmd.includes(id)) pids.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+test('the root is a fuse-overlayfs mount, readable by any user, and its daemon ends with the container', async () => {
+  const r = await s.skiff([...fuse, 'run', '--name', 'fuse-root', bb, 'sh', '-c', 'grep " / " /proc/mounts']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^fuse-overlayfs \/ fuse\.fuse-overlayfs /);
+  const id = await inspect(s, 'fuse-root', '{{.Id}}');
+  await until(async () => daemonsFor(id).length === 0, 10_000, 'the fuse-overlayfs daemon to exit');
+  const u = await s.skiff([...fuse, 'run', '--rm', '-u', '1000:1000', bb, 'sh', '-c', 'head -1 /etc/passwd; id -u']);
+  assert.is(u.code, 0, u.stderr);
+  assert.is(u.stdout, 'root:x:0:0:root:/root:/bin/sh\n1000\n');
+  assert.is((await s.skiff(['rm', 'fuse-root'])).code, 0);
+});
+
+test('changes and deletions persist across restarts, which keep using fuse-overlayfs', async () => {
+  const script = 'grep -q " / fuse" /proc/mounts || echo not-fuse; if [ -e /new ]; then cat /new; ls /bin/ls 2>&1; else rm /bin/ls; echo kept > /new; fi';
+  const first = await s.skiff([...fuse, 'run', '--name', 'fuse-keep', bb, 'sh', '-c', script]);
+  assert.is(first.code, 0, first.stderr);
+  assert.is(first.stdout, '');
+  // start has no --storage-opt: the container's bundle remembers how its root is mounted.
+  const again = await s.skiff(['start', '-a', 'fuse-keep']);
+  assert.is(again.stdout, 'kept\nls: /bin/ls: No such file or directory\n');
+  const id = await inspect(s, 'fuse-keep', '{{.Id}}');
+  assert.is((await s.skiff(['rm', 'fuse-keep'])).code, 0);
+  assert.not.ok(existsSync(join(s.dataHome, 'skiff', 'containers', id)), 'container directory removed');
+});
+
+test('a container whose monitor was killed: rm -f removes it, its mount and its daemon', async () => {
+  const d = await s.skiff([...fuse, 'run', '-d', '--name', 'fuse-orphan', bb, 'sleep', '300']);
+  assert.is(d.code, 0, d.stderr);
+  const id = d.stdout.trim();
+  assert.is(daemonsFor(id).length, 1);
+  const monitorPid = Number(readFileSync(join(s.runtimeDir, 'skiff', 'containers', id, 'monitor.pid'), 'utf8').split(/\s+/)[0]);
+  process.kill(monitorPid, 'SIGKILL');
+  await until(async () => (await inspect(s, id, '{{.State.Status}}')) === 'exited', 5000, 'exited');
+  const rm = await s.skiff(['rm', '-f', id]);
+  assert.is(rm.code, 0, rm.stderr);
+  assert.not.ok(existsSync(join(s.dataHome, 'skiff', 'containers', id)), 'container directory removed');
+  await until(async () => daemonsFor(id).length === 0, 10_000, 'the fuse-overlayfs daemon to exit');
+});
+
+test('--storage-opt errors name the option and the way out', async () => {
+  const unknown = await s.skiff(['--storage-opt', 'overlay.size=1G', 'run', '--rm', bb, 'true']);
+  assert.is(unknown.code, 125);
+  assert.match(unknown.stderr, /unknown storage option "overlay\.size": skiff knows overlay\.mount_program=PATH/);
+  const relative = await s.skiff(['--storage-opt', 'overlay.mount_program=fuse-overlayfs', 'run', '--rm', bb, 'true']);
+  assert.is(relative.code, 125);
+  assert.match(relative.stderr, /not an absolute path/);
+  const missing = await s.skiff(['--storage-opt', 'overlay.mount_program=/nonexistent/fuse-overlayfs', 'run', '--rm', bb, 'true']);
+  assert.is(missing.code, 125);
+  assert.match(missing.stderr, /\/nonexistent\/fuse-overlayfs: no such file/);
+  assert.is((await s.skiff(['ps', '-aq'])).stdout, '', 'nothing created');
+});
+
+test.run();
