@@ -96,14 +96,10 @@ async function withSignal(signal: string, args: string[]): Promise<{ code: numbe
 
 test.before(async () => {
   s = newSession();
-  const r = await s.skiff(['pull', '-q', bb]);
-  assert.is(r.code, 0, r.stderr);
+  await s.pull(bb);
 });
 
-test.after(async () => {
-  const ids = (await s.skiff(['ps', '-aq'])).stdout.trim().split('\n').filter(Boolean);
-  if (ids.length) await s.skiff(['rm', '-f', ...ids]);
-});
+test.after(() => s.removeAllContainers());
 
 test('run --sig-proxy: SIGTERM and SIGINT reach the container; --sig-proxy=false keeps them', async () => {
   const trap = 'trap "echo got-term; exit 42" TERM; trap "echo got-int; exit 43" INT; echo ready; while true; do sleep 0.1; done';

@@ -15,14 +15,10 @@ let s: Session;
 
 test.before(async () => {
   s = newSession();
-  const r = await s.skiff(['pull', '-q', bb]);
-  assert.is(r.code, 0, r.stderr);
+  await s.pull(bb);
 });
 
-test.after(async () => {
-  const ids = (await s.skiff(['ps', '-aq'])).stdout.trim().split('\n').filter(Boolean);
-  if (ids.length) await s.skiff(['rm', '-f', ...ids]);
-});
+test.after(() => s.removeAllContainers());
 
 test('run prints the output and exits with the container\'s code', async () => {
   const r = await s.skiff(['run', '--rm', bb, 'echo', 'hello from skiff']);

@@ -16,14 +16,10 @@ let s: Session;
 
 test.before(async () => {
   s = newSession();
-  const r = await s.skiff(['pull', '-q', bb]);
-  assert.is(r.code, 0, r.stderr);
+  await s.pull(bb);
 });
 
-test.after(async () => {
-  const ids = (await s.skiff(['ps', '-aq'])).stdout.trim().split('\n').filter(Boolean);
-  if (ids.length) await s.skiff(['rm', '-f', ...ids]);
-});
+test.after(() => s.removeAllContainers());
 
 /** fuse-overlayfs daemons serving container `id` (its upper dir is in the daemon's arguments). */
 function daemonsFor(id: string): number[] {

@@ -205,6 +205,18 @@ export class Session {
     };
   }
 
+  /** `skiff pull -q IMAGE`; throws with skiff's stderr when it fails (for test.before). */
+  async pull(image: string): Promise<void> {
+    const r = await this.skiff(['pull', '-q', image]);
+    if (r.code !== 0) throw new Error(`skiff pull ${image} exited ${r.code}: ${r.stderr}`);
+  }
+
+  /** `skiff rm -f` of every container this session has (for test.after). */
+  async removeAllContainers(): Promise<void> {
+    const ids = (await this.skiff(['ps', '-aq'])).stdout.trim().split('\n').filter(Boolean);
+    if (ids.length) await this.skiff(['rm', '-f', ...ids]);
+  }
+
   /** Runs `skiff ARGS` as the test user. */
   async skiff(args: string[], opts: RunOptions = {}): Promise<RunResult> {
     const bin = skiffBinary();
