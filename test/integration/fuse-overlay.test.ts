@@ -1,13 +1,14 @@
-// Containers whose root is mounted with fuse-overlayfs (--storage-opt overlay.mount_program, as
-// Podman's), the fallback for kernels that refuse overlay in a user namespace. This kernel accepts
-// the native overlay, so the fallback itself is reached here only by asking for the program.
+// Containers whose root is mounted with fuse-overlayfs: the fallback where the kernel refuses its
+// overlay (made to refuse here by a data root on overlayfs, which overlay will not take as an upper
+// dir), and on request (--storage-opt overlay.mount_program, as Podman's).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEnv } from '../lib/env';
 import { inspect, until } from '../lib/wait';
-import { newSession, type Session } from '../lib/skiff';
+import { isRoot, newSession, type Session } from '../lib/skiff';
 
 const env = loadEnv();
 const bb = env.images.busybox;
@@ -35,6 +36,35 @@ function daemonsFor(id: string): number[] {
   }
   return pids;
 }
+
+test('where the kernel refuses its overlay, the root is mounted with fuse-overlayfs instead', async () => {
+  // Making the kernel refuse takes a mount, which takes root: CI runs the suite as root.
+  if (!isRoot()) {
+    process.stderr.write('[fuse-overlay] not root: the fallback test needs to mount an overlayfs; it runs in CI\n');
+    return;
+  }
+  // A private runtime dir: its user-namespace pause process starts after this mount, so sees it.
+  const o = newSession({ privateRuntime: true });
+  const base = o.mkdir('ovl');
+  for (const d of ['lower', 'upper', 'work', 'merged']) mkdirSync(join(base, d));
+  const merged = join(base, 'merged');
+  const mounted = spawnSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${base}/lower,upperdir=${base}/upper,workdir=${base}/work`, merged], { encoding: 'utf8' });
+  assert.is(mounted.status, 0, mounted.stderr);
+  const root = ['--root', join(merged, 'data')];
+  try {
+    chownSync(merged, env.uid, env.gid);
+    assert.is((await o.skiff([...root, 'pull', '-q', bb])).code, 0);
+    const r = await o.skiff([...root, 'run', '--rm', bb, 'sh', '-c', 'grep " / " /proc/mounts; echo written > /f; cat /f']);
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^fuse-overlayfs \/ fuse\.fuse-overlayfs .*\nwritten\n$/);
+  } finally {
+    const left = (await o.skiff([...root, 'ps', '-aq'])).stdout.split('\n').filter(Boolean);
+    if (left.length) await o.skiff([...root, 'rm', '-f', ...left]);
+    const pause = join(o.runtimeDir, 'skiff', 'pause.pid');
+    if (existsSync(pause)) spawnSync('kill', ['-9', readFileSync(pause, 'utf8').split(/\s+/)[0]]);
+    spawnSync('umount', ['-l', merged]);
+  }
+});
 
 test('the root is a fuse-overlayfs mount, readable by any user, and its daemon ends with the container', async () => {
   const r = await s.skiff([...fuse, 'run', '--name', 'fuse-root', bb, 'sh', '-c', 'grep " / " /proc/mounts']);

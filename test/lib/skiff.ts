@@ -35,7 +35,7 @@ export interface RunResult {
 const DEFAULT_TIMEOUT_MS = Number(process.env.SKIFF_TEST_TIMEOUT_MS) || 120_000;
 const PATH = '/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin';
 
-function isRoot(): boolean {
+export function isRoot(): boolean {
   return process.getuid?.() === 0;
 }
 
