@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,8 @@ int fuse_overlay_program(const struct spec *spec, char *found, size_t len, struc
 
 static bool has_comma(const struct spec *spec)
 {
-	if (strchr(spec->upperdir, ',') != NULL || strchr(spec->workdir, ',') != NULL)
+	if ((spec->upperdir != NULL && strchr(spec->upperdir, ',') != NULL) ||
+	    (spec->workdir != NULL && strchr(spec->workdir, ',') != NULL))
 		return true;
 	for (size_t i = 0; spec->lowerdirs[i] != NULL; i++) {
 		if (strchr(spec->lowerdirs[i], ',') != NULL)
@@ -47,7 +49,7 @@ static bool has_comma(const struct spec *spec)
 	return false;
 }
 
-/* lowerdir=TOP:...:BOTTOM,upperdir=U,workdir=W */
+/* lowerdir=TOP:...:BOTTOM[,upperdir=U,workdir=W] (without an upper dir: read-only) */
 static char *mount_options(const struct spec *spec, struct error *err)
 {
 	if (has_comma(spec)) {
@@ -55,7 +57,7 @@ static char *mount_options(const struct spec *spec, struct error *err)
 			    spec->root_path, FUSE_OVERLAY_NAME);
 		return NULL;
 	}
-	size_t len = 64 + strlen(spec->upperdir) + strlen(spec->workdir);
+	size_t len = 64 + (spec->upperdir != NULL ? strlen(spec->upperdir) + strlen(spec->workdir) : 0);
 	for (size_t i = 0; spec->lowerdirs[i] != NULL; i++)
 		len += strlen(spec->lowerdirs[i]) + 1;
 	char *out = malloc(len);
@@ -66,13 +68,14 @@ static char *mount_options(const struct spec *spec, struct error *err)
 	size_t used = (size_t)snprintf(out, len, "lowerdir=");
 	for (size_t i = 0; spec->lowerdirs[i] != NULL; i++)
 		used += (size_t)snprintf(out + used, len - used, "%s%s", i ? ":" : "", spec->lowerdirs[i]);
-	snprintf(out + used, len - used, ",upperdir=%s,workdir=%s", spec->upperdir, spec->workdir);
+	if (spec->upperdir != NULL)
+		snprintf(out + used, len - used, ",upperdir=%s,workdir=%s", spec->upperdir, spec->workdir);
 	return out;
 }
 
 int fuse_overlay_mount(const struct spec *spec, const char *program, struct error *err)
 {
-	if (spec->lowerdirs == NULL || spec->upperdir == NULL)
+	if (spec->lowerdirs == NULL)
 		return error_msg(err, "mount overlay on %s: no layers to mount", spec->root_path);
 	cleanup_free char *options = mount_options(spec, err);
 	if (options == NULL)
@@ -89,6 +92,13 @@ int fuse_overlay_mount(const struct spec *spec, const char *program, struct erro
 	if (pid == 0) {
 		/* Its daemon outlives this call: a session of its own, nothing of ours but stderr
 		 * (which it redirects to /dev/null when it daemonizes). */
+		/* Not the monitor's signal state (SIGTERM ignored, SIGCHLD blocked): libfuse installs
+		 * its exit handlers only over default dispositions. */
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		for (int sig = 1; sig < NSIG; sig++)
+			signal(sig, SIG_DFL);
 		setsid();
 		int null = open("/dev/null", O_RDWR);
 		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(out[1], 2) < 0)
@@ -118,13 +128,12 @@ int fuse_overlay_mount(const struct spec *spec, const char *program, struct erro
 		return 0;
 	char how[64];
 	proc_describe_status(status, how, sizeof how);
-	return error_errno(err, EIO, "mount overlay on %s with %s: %s", spec->root_path, program,
-			   text[0] ? text : how);
+	return error_msg(err, "mount overlay on %s with %s: %s", spec->root_path, program, text[0] ? text : how);
 }
 
 void fuse_overlay_unmount(const struct spec *spec)
 {
-	if (umount2(spec->root_path, MNT_DETACH) < 0) {
-		/* gone already (the directory was removed), or never mounted */
-	}
+	/* Every mount stacked there; EINVAL once none is left (or the directory is gone). */
+	for (int i = 0; i < 16 && umount2(spec->root_path, MNT_DETACH) == 0; i++)
+		;
 }

@@ -388,8 +388,12 @@ static void close_fd(int *fd)
 static int mount_fuse_root(struct monitor *m, struct error *err)
 {
 	char program[PATH_MAX];
-	if (fuse_overlay_program(&m->spec, program, sizeof program, err) < 0 ||
-	    fuse_overlay_mount(&m->spec, program, err) < 0)
+	if (fuse_overlay_program(&m->spec, program, sizeof program, err) < 0)
+		return -1;
+	/* One left by a monitor that was killed (its daemon still serving it) goes first, so that
+	 * two daemons never share the upper and work dirs. */
+	fuse_overlay_unmount(&m->spec);
+	if (fuse_overlay_mount(&m->spec, program, err) < 0)
 		return -1;
 	m->spec.root_premounted = true;
 	return 0;
@@ -437,9 +441,9 @@ static int spawn(struct monitor *m, struct error *err)
 		if (m->spec.root_premounted || m->spec.lowerdirs == NULL || !rootfs_overlay_refused(err))
 			goto out;
 		/* The kernel will not mount the overlay here: fuse-overlayfs can, if installed. */
-		struct error refused = *err;
-		if (mount_fuse_root(m, err) < 0) {
-			error_msg(err, "%s; fuse-overlayfs instead: %s", refused.msg, err->msg);
+		struct error refused = *err, fuse;
+		if (mount_fuse_root(m, &fuse) < 0) {
+			error_errno(err, refused.errnum, "%s; fuse-overlayfs instead: %s", refused.msg, fuse.msg);
 			goto out;
 		}
 		if (container_spawn(&m->spec, &stdio, CONTAINER_DIE_WITH_PARENT, &m->c, err) < 0)
@@ -676,6 +680,7 @@ static void container_exited(struct monitor *m, int status)
 	container_close(&m->c);
 	m->running = false;
 	m->gated = false;
+	close_fd(&m->gate_fd);
 	finish_run(m, proc_exit_code(status), WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 

@@ -13,9 +13,10 @@ import { familiarString } from '../image/reference';
 import { compatiblePlatforms, formatPlatform, hostPlatform, normalizePlatform, parsePlatform, type Platform } from '../image/registry/platform';
 import { openStores, type Stores } from '../image/stores';
 import type { ImageRecord } from '../storage/images';
-import { collectEnv, createContainer, parseStorageOpts } from '../runtime/create';
+import { collectEnv, createContainer } from '../runtime/create';
+import { parseStorageOpts } from '../runtime/storage-opts';
 import {
-  removeOrphanDirs,
+  removeOrphanDirs, lastStartMs,
   containerDir, containerRunDir, containerStore, logPath, readExit, refresh, removeContainerDirs, settle, statusText, zeroTime,
   type ContainerRecord,
 } from '../runtime/containers';
@@ -621,11 +622,15 @@ export const cleanup = defineCommand({
       await removeContainerDirs(c.paths, record.id);
       return 0;
     }
+    const startedMs = lastStartMs(c.paths, record.id);
     await c.containers.update(record.id, (r) => {
       r.state = {
         ...r.state, Status: 'exited', Pid: 0, MonitorPid: 0,
         ExitCode: exit?.exitCode ?? r.state.ExitCode, FinishedAt: exit?.finishedAt ?? new Date().toISOString(), OOMKilled: exit?.oomKilled ?? false,
       };
+      // A start (or restart) the record missed, its CLI killed before writing it: as Docker's,
+      // StartedAt is the latest start.
+      if (startedMs !== undefined && startedMs > Date.parse(r.state.StartedAt)) r.state.StartedAt = new Date(startedMs).toISOString();
       r.restartCount = exit?.restartCount ?? r.restartCount;
     });
     return 0;

@@ -57,6 +57,8 @@ async function run(argv: string[]): Promise<number> {
       storageOpts: top.flags['storage-opt'] as string[] | undefined,
     };
     if (top.flags.config) process.env.DOCKER_CONFIG = String(top.flags.config);
+    // Checked before any command runs (a bad option must not cost a pull first).
+    if (globals.storageOpts?.length) (await import('../runtime/storage-opts')).parseStorageOpts(globals.storageOpts);
 
     let rest = top.positionals;
     if (top.help || rest.length === 0) {

@@ -1,11 +1,12 @@
 // Container records and their directories, and the reconciliation of a record with what is really running.
-import { randomInt } from '../util/random';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Paths } from '../paths';
 import { isId } from '../storage/ids';
 import { openRecords, recordsDir, RecordConflictError, type RecordStore } from '../storage/records';
 import { removeTreeIn } from '../image/stores';
+import { randomInt } from '../util/random';
 
 /** Docker's container Config, as `inspect` shows it. */
 export interface ContainerConfig {
@@ -178,10 +179,14 @@ export async function removeContainerDirs(paths: Paths, id: string): Promise<voi
   rmSync(containerRunDir(paths, id), { recursive: true, force: true });
   const dir = containerDir(paths, id);
   if (!existsSync(dir)) return;
-  // A fuse-overlayfs root left mounted in the user namespace's mount namespace (its monitor was
-  // killed): from here rootfs is an empty directory, and removing it detaches the mount there too.
+  // A fuse-overlayfs root its killed monitor left mounted. Rootless it is in the user namespace's
+  // mount namespace: from here rootfs is an empty directory, and removing it detaches the mount
+  // there too. As root it is in this namespace: unmount it before anything walks into it.
+  const rootfs = join(dir, 'rootfs');
+  const rootfsDev = statSync(rootfs, { throwIfNoEntry: false })?.dev;
+  if (rootfsDev !== undefined && rootfsDev !== statSync(dir).dev) spawnSync('umount', ['-l', rootfs], { stdio: 'ignore' });
   try {
-    rmdirSync(join(dir, 'rootfs'));
+    rmdirSync(rootfs);
   } catch {
     // not there, or not empty (an old layout): the removal below deals with it
   }
@@ -244,6 +249,11 @@ function willRestart(record: ContainerRecord, exit: ExitInfo, stopped: boolean):
   return true;
 }
 
+/** When the monitor last started the container's process (it writes container.pid then), if ever. */
+export function lastStartMs(paths: Paths, id: string): number | undefined {
+  return statSync(join(containerRunDir(paths, id), 'container.pid'), { throwIfNoEntry: false })?.mtimeMs;
+}
+
 /** The monitor's live view of a started container: which process runs now, or how it ended. */
 export async function observe(paths: Paths, record: ContainerRecord): Promise<ContainerState & { restartCount: number }> {
   let state = { ...record.state, restartCount: record.restartCount };
@@ -251,11 +261,11 @@ export async function observe(paths: Paths, record: ContainerRecord): Promise<Co
   if (state.Status === 'created' || state.Status === 'exited') {
     // A start its CLI did not live to record (killed between the monitor's start and the record
     // update): the monitor's pid file for this run is newer than the state the record holds.
-    const started = statSync(join(run, 'container.pid'), { throwIfNoEntry: false });
+    const startedMs = lastStartMs(paths, record.id);
     const since = Date.parse(state.Status === 'created' ? record.created : state.FinishedAt);
-    if (!started || !(started.mtimeMs > since)) return state;
+    if (startedMs === undefined || !(startedMs > since)) return state;
     const [monitorPid] = readPidFile(join(run, 'monitor.pid'));
-    state = { ...state, Status: 'running', StartedAt: new Date(started.mtimeMs).toISOString(), MonitorPid: monitorPid ?? 0, ExitCode: 0, Error: '' };
+    state = { ...state, Status: 'running', StartedAt: new Date(startedMs).toISOString(), MonitorPid: monitorPid ?? 0, ExitCode: 0, Error: '' };
   }
   if (state.Status !== 'running' && state.Status !== 'restarting' && state.Status !== 'paused') return state;
   const [monitorPid] = readPidFile(join(run, 'monitor.pid'));

@@ -1,5 +1,5 @@
 // Turns `create`/`run` flags and an image into a container: record, directories, hosts files, bundle.
-import { accessSync, constants as fsConstants, existsSync, mkdirSync, readFileSync, writeFileSync, promises as fsp } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode, SkiffError } from '../errors';
 import type { Paths } from '../paths';
@@ -7,6 +7,7 @@ import type { Flags } from '../cli/argv';
 import type { ImageRecord } from '../storage/images';
 import type { Stores } from '../image/stores';
 import { readImageFile, resolveUser } from './passwd';
+import type { StorageOptions } from './storage-opts';
 import { buildSpec, defaultPath, parseUlimit, type Rlimit } from './spec';
 import { userNamespace } from './userns';
 import { newId } from '../storage/ids';
@@ -130,32 +131,6 @@ function resolvConf(): string {
   const kept = text.split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1)/.test(l));
   if (!kept.some((l) => /^\s*nameserver\s/.test(l))) kept.push('nameserver 8.8.8.8', 'nameserver 8.8.4.4');
   return `${kept.join('\n').trim()}\n`;
-}
-
-/** What --storage-opt says for new containers. Podman's key for the same thing: overlay.mount_program. */
-export interface StorageOptions {
-  /** Mount the container's overlay with this FUSE program (fuse-overlayfs) rather than the kernel. */
-  mountProgram?: string;
-}
-
-export function parseStorageOpts(opts: readonly string[] = []): StorageOptions {
-  const out: StorageOptions = {};
-  for (const opt of opts) {
-    const i = opt.indexOf('=');
-    const key = i < 0 ? opt : opt.slice(0, i);
-    const value = i < 0 ? '' : opt.slice(i + 1);
-    if (key !== 'overlay.mount_program' && key !== 'mount_program') {
-      throw new SkiffError(`unknown storage option "${key}": skiff knows overlay.mount_program=PATH (a FUSE program such as /usr/bin/fuse-overlayfs)`);
-    }
-    if (!value.startsWith('/')) throw new SkiffError(`storage option ${key}: "${value}" is not an absolute path; e.g. overlay.mount_program=/usr/bin/fuse-overlayfs`);
-    try {
-      accessSync(value, fsConstants.X_OK);
-    } catch (err) {
-      throw new SkiffError(`storage option ${key}: ${value}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file; install fuse-overlayfs or give its path' : 'not executable'}`);
-    }
-    out.mountProgram = value;
-  }
-  return out;
 }
 
 export interface CreateInput {

@@ -324,6 +324,23 @@ test('a run -d killed after the start still shows the container running, and rm 
   await until(async () => !existsSync(`/proc/${pid}`), 10_000, 'the container process to end');
 });
 
+test('a run -d killed after the start, its container done before anyone looked: recorded as started and exited', async () => {
+  const r = await s.skiff(['run', '-d', '--name', 'die-quick', bb, 'true'], dieAfterStart);
+  assert.is(r.code, 128 + 9, r.stderr);
+  // No skiff command may look (and reconcile) before the monitor's own cleanup has recorded the
+  // exit: read the record file itself.
+  const records = join(s.dataHome, 'skiff', 'records', 'containers');
+  const stored = (): { name?: string; state: { Status: string } } | undefined => readdirSync(records)
+    .filter((f) => /^[0-9a-f]{64}\.json$/.test(f))
+    .map((f) => JSON.parse(readFileSync(join(records, f), 'utf8')) as { name?: string; state: { Status: string } })
+    .find((rec) => rec.name === 'die-quick');
+  await until(async () => stored()?.state.Status === 'exited', 10_000, 'the monitor\'s cleanup to record the exit');
+  const ps = await s.skiff(['ps', '-a', '--filter', 'name=die-quick', '--filter', 'exited=0', '--format', '{{.Status}}']);
+  assert.match(ps.stdout, /^Exited \(0\) /);
+  assert.is.not(await inspect(s, 'die-quick', '{{.State.StartedAt}}'), '0001-01-01T00:00:00Z');
+  assert.is((await s.skiff(['rm', 'die-quick'])).code, 0);
+});
+
 test('a foreground run killed before it attached: the container runs detached, not held for ever', async () => {
   // Before: the monitor kept the container at its gate, waiting for an attach that never came.
   const r = await s.skiff(['run', '--name', 'die-fg', bb, 'sh', '-c', 'echo ran; sleep 1'], dieAfterStart);

@@ -105,6 +105,21 @@ test('a container whose monitor was killed: rm -f removes it, its mount and its 
   await until(async () => daemonsFor(id).length === 0, 10_000, 'the fuse-overlayfs daemon to exit');
 });
 
+test('the mount of a killed monitor is replaced, not stacked, when the container starts again', async () => {
+  const d = await s.skiff([...fuse, 'run', '-d', '--name', 'fuse-again', bb, 'sleep', '300']);
+  assert.is(d.code, 0, d.stderr);
+  const id = d.stdout.trim();
+  const monitorPid = Number(readFileSync(join(s.runtimeDir, 'skiff', 'containers', id, 'monitor.pid'), 'utf8').split(/\s+/)[0]);
+  process.kill(monitorPid, 'SIGKILL');
+  await until(async () => (await inspect(s, id, '{{.State.Status}}')) === 'exited', 5000, 'exited');
+  assert.is((await s.skiff(['start', 'fuse-again'])).code, 0);
+  // The old daemon exits once its mount is detached; one serves the container from then on.
+  await until(async () => daemonsFor(id).length === 1, 10_000, 'one fuse-overlayfs daemon');
+  assert.is(await inspect(s, id, '{{.State.Status}}'), 'running');
+  assert.is((await s.skiff(['rm', '-f', id])).code, 0);
+  await until(async () => daemonsFor(id).length === 0, 10_000, 'the fuse-overlayfs daemon to exit');
+});
+
 test('--storage-opt errors name the option and the way out', async () => {
   const unknown = await s.skiff(['--storage-opt', 'overlay.size=1G', 'run', '--rm', bb, 'true']);
   assert.is(unknown.code, 125);
@@ -115,6 +130,13 @@ test('--storage-opt errors name the option and the way out', async () => {
   const missing = await s.skiff(['--storage-opt', 'overlay.mount_program=/nonexistent/fuse-overlayfs', 'run', '--rm', bb, 'true']);
   assert.is(missing.code, 125);
   assert.match(missing.stderr, /\/nonexistent\/fuse-overlayfs: no such file/);
+  // Checked before the command runs, whatever the command.
+  const ps = await s.skiff(['--storage-opt', 'size=1G', 'ps']);
+  assert.is(ps.code, 125);
+  assert.match(ps.stderr, /unknown storage option "size"/);
+  const failing = await s.skiff(['--storage-opt', 'overlay.mount_program=/bin/false', 'run', '--rm', bb, 'true']);
+  assert.is(failing.code, 125);
+  assert.match(failing.stderr, /^Error: mount overlay on \S+\/rootfs with \/bin\/false: exited 1\n$/);
   assert.is((await s.skiff(['ps', '-aq'])).stdout, '', 'nothing created');
 });
 
