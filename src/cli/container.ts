@@ -1,5 +1,5 @@
 // Container lifecycle commands: create, run, start, stop, kill, rm, ps, inspect, wait, logs, cleanup.
-import { closeSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgsDef } from 'citty';
 import { defineCommand, type CommandContext } from './command';
@@ -164,7 +164,11 @@ interface Started {
  */
 async function start(c: Ctx, record: ContainerRecord, attachFirst: boolean): Promise<Started> {
   await settle(c.paths, record);
-  rmSync(join(containerRunDir(c.paths, record.id), 'stop'), { force: true });
+  try {
+    unlinkSync(join(containerRunDir(c.paths, record.id), 'stop')); // not rmSync: that loads the recursive remover
+  } catch {
+    // no stop file: the common case
+  }
   const started = await startMonitor(c.paths, record, { attach: attachFirst });
   const state = { ...record.state, Status: 'running' as const, Pid: started.pid, MonitorPid: started.monitorPid, StartedAt: new Date().toISOString(), ExitCode: 0, Error: '' };
   const saved = c.containers.update(record.id, (r) => {

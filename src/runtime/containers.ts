@@ -1,5 +1,4 @@
 // Container records and their directories, and the reconciliation of a record with what is really running.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Paths } from '../paths';
@@ -7,6 +6,7 @@ import { isId } from '../storage/ids';
 import { openRecords, recordsDir, RecordConflictError, type RecordStore } from '../storage/records';
 import { removeTreeIn } from '../image/stores';
 import { randomInt } from '../util/random';
+import { childProcess } from '../util/lazy';
 
 /** Docker's container Config, as `inspect` shows it. */
 export interface ContainerConfig {
@@ -184,7 +184,7 @@ export async function removeContainerDirs(paths: Paths, id: string): Promise<voi
   // there too. As root it is in this namespace: unmount it before anything walks into it.
   const rootfs = join(dir, 'rootfs');
   const rootfsDev = statSync(rootfs, { throwIfNoEntry: false })?.dev;
-  if (rootfsDev !== undefined && rootfsDev !== statSync(dir).dev) spawnSync('umount', ['-l', rootfs], { stdio: 'ignore' });
+  if (rootfsDev !== undefined && rootfsDev !== statSync(dir).dev) childProcess().spawnSync('umount', ['-l', rootfs], { stdio: 'ignore' });
   try {
     rmdirSync(rootfs);
   } catch {

@@ -1,9 +1,9 @@
 // The one place that finds and runs skiff-helper, the C binary embedded in the executable.
-import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SkiffError } from '../errors';
 import type { Paths } from '../paths';
+import { childProcess } from '../util/lazy';
 
 declare const SKIFF_HELPER_HASH: string | undefined;
 
@@ -66,7 +66,7 @@ export interface HelperResult {
 export function runHelper(paths: Paths, args: string[], timeoutMs = 20_000): Promise<HelperResult> {
   const file = helperPath(paths);
   return new Promise((done) => {
-    execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    childProcess().execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 1) : 0;
       done({ code, stdout, stderr: err && !stderr ? err.message : stderr });
     });

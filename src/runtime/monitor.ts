@@ -1,12 +1,11 @@
 // Starts a container under skiff-helper's monitor, and speaks the monitor's attach-socket protocol.
-import type { SpawnSyncOptionsWithStringEncoding } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { closeSync, openSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ExitCode, SkiffError } from '../errors';
 import type { Paths } from '../paths';
 import { helperPath } from './helper';
-import { spawnSyncInUserNamespace } from './userns';
+import { runSyncInUserNamespace } from './userns';
 import { containerDir, containerRunDir, logPath, type ContainerRecord } from './containers';
 
 /** How to run skiff itself again (the monitor calls `skiff container cleanup ID` when a container ends). */
@@ -47,10 +46,9 @@ export async function startMonitor(paths: Paths, record: ContainerRecord, option
   // The helper prints one line and exits once the container's process exists; the monitor it leaves
   // behind has its stdio on /dev/null, so the pipes end with the helper. (detached: its own session,
   // so that a ^C at the terminal in this millisecond does not reach it.)
-  const child = await spawnSyncInUserNamespace(paths, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', detached: true } as SpawnSyncOptionsWithStringEncoding);
+  const child = await runSyncInUserNamespace(paths, args, { detached: true });
   if (child.error) throw new SkiffError(`container ${record.id.slice(0, 12)} could not be started: cannot run skiff-helper: ${child.error.message}`);
-  const stdout = child.stdout ?? '';
-  const stderr = child.stderr ?? '';
+  const { stdout, stderr } = child;
   const line = stdout.split('\n')[0] ?? '';
   let result: { pid?: number; monitorPid?: number; error?: string; exitCode?: number };
   try {

@@ -1,11 +1,13 @@
 // Runs commands inside this user's user namespace, which the helper's pause process holds.
-import { spawn, spawnSync, type ChildProcess, type SpawnOptions, type SpawnSyncOptionsWithStringEncoding, type SpawnSyncReturns } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { log } from '../log';
 import type { Paths } from '../paths';
 import { findExecutableSync, findPasswdEntry, parseSubIdFile, subIdRangesFor, toolSearchDirs, type IdRange } from '../system/host';
 import { helperPath } from './helper';
+import { childProcess } from '../util/lazy';
+import { runSync, type SyncOptions, type SyncResult } from './spawn-sync';
 
 export type MappingMode = 'root' | 'full' | 'single-id';
 
@@ -69,14 +71,14 @@ function safeUserName(): string {
 /** Spawns `argv` as uid 0 of the user namespace (directly when skiff runs as root). */
 export async function spawnInUserNamespace(paths: Paths, argv: string[], options: SpawnOptions = {}): Promise<ChildProcess> {
   const ns = await userNamespace(paths);
-  if (ns.mode === 'root') return spawn(argv[0], argv.slice(1), options);
-  return spawn(helperPath(paths), [...ns.helperArgs, '--', ...argv], options);
+  if (ns.mode === 'root') return childProcess().spawn(argv[0], argv.slice(1), options);
+  return childProcess().spawn(helperPath(paths), [...ns.helperArgs, '--', ...argv], options);
 }
 
-/** As spawnInUserNamespace, waiting for the process to exit and its output to end. For a short helper
- * call whose caller has nothing else to do meanwhile: no streams, sockets or event-loop turns. */
-export async function spawnSyncInUserNamespace(paths: Paths, argv: string[], options: SpawnSyncOptionsWithStringEncoding): Promise<SpawnSyncReturns<string>> {
+/** As spawnInUserNamespace, waiting for the process to exit and its output to end (runSync). For a
+ * short helper call whose caller has nothing else to do meanwhile: no streams, sockets or loop turns. */
+export async function runSyncInUserNamespace(paths: Paths, argv: string[], options: SyncOptions = {}): Promise<SyncResult> {
   const ns = await userNamespace(paths);
-  if (ns.mode === 'root') return spawnSync(argv[0], argv.slice(1), options);
-  return spawnSync(helperPath(paths), [...ns.helperArgs, '--', ...argv], options);
+  if (ns.mode === 'root') return runSync(argv[0], argv.slice(1), options);
+  return runSync(helperPath(paths), [...ns.helperArgs, '--', ...argv], options);
 }

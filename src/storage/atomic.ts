@@ -10,6 +10,9 @@ export interface AtomicWriteOptions {
   /** Runs after the data is durable and right before the rename makes it visible; throwing cancels the
    * write. Record writes check here that they still hold their lock. */
   beforeCommit?: () => Promise<void>;
+  /** false: leave the rename undurable (no directory fsync). Only for replacing a file whose previous
+   * version is as good after a power loss (a record's state: reconciled with reality on every read). */
+  syncDir?: boolean;
 }
 
 /** Every temporary name this module (and lock.ts) makes ends with this, so that directory scans can skip
@@ -54,7 +57,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     }
     throw err;
   }
-  await fsyncDir(dirname(path));
+  if (options.syncDir !== false) await fsyncDir(dirname(path));
 }
 
 /** writeFileAtomic of `value` as JSON, one line. */

@@ -17,11 +17,12 @@ import type { Hash } from 'node:crypto';
 import { createReadStream as openReadStream, readFileSync, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Readable, Transform, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable, Transform } from 'node:stream';
 import { ExitCode, SkiffError } from '../errors';
 import { fsyncDir, removeStaleTemps, tempPathFor, writeFileAtomic } from './atomic';
 import { sha256, sha256Hex } from '../util/random';
+// The stream classes load when a blob is written or verified (pull, load), not for every command.
+import { nodeStream, streamPromises } from '../util/lazy';
 
 /** Where the content store lives under the data directory. */
 export function contentStoreDir(dataDir: string): string {
@@ -108,7 +109,7 @@ export interface VerifierOptions {
 export function createVerifier(digest: string, options: VerifierOptions = {}): Transform {
   digestHex(digest);
   const check = byteCheck(digest, options.expectedSize, options.what ?? 'blob');
-  return new Transform({
+  return new (nodeStream().Transform)({
     transform(chunk: Buffer, _encoding, callback) {
       callback(check.add(chunk), chunk);
     },
@@ -193,7 +194,7 @@ export function openContentStore(root: string): ContentStore {
     // A caller that only consumes the stream must not get an unhandled rejection from `done`.
     done.catch(() => undefined);
 
-    const stream = new Transform({
+    const stream = new (nodeStream().Transform)({
       construct(callback) {
         (async () => {
           // Already stored (another pull, or an earlier one): still verify what passes through, write nothing.
@@ -258,8 +259,8 @@ export function openContentStore(root: string): ContentStore {
       return;
     }
     const { stream, done } = ingest(digest, expectedSize);
-    const discard = new Writable({ write: (_chunk, _encoding, callback) => callback() });
-    await pipeline(source, stream, discard);
+    const discard = new (nodeStream().Writable)({ write: (_chunk, _encoding, callback) => callback() });
+    await streamPromises().pipeline(source, stream, discard);
     await done;
   }
 

@@ -23,10 +23,11 @@
 //   so by HeldLock.check(), which record writes call right before their final rename.
 import * as fs from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-type ProperLockfile = typeof import('proper-lockfile');
 import { ExitCode, SkiffError } from '../errors';
 import { tempPathFor } from './atomic';
 import { randomHex } from '../util/random';
+// Loaded with the first lock: loading it registers signal-exit's exit hook and signal handlers.
+import { properLockfile } from '../util/lazy';
 
 export interface LockOptions {
   /** Give up waiting for a live holder after this long. Default 60 s: critical sections are short, so a
@@ -57,16 +58,6 @@ interface LockOwner {
   boot: string;
   pidns: string;
   token: string;
-}
-
-let properLockfileModule: ProperLockfile | undefined;
-
-/** proper-lockfile, loaded with the first lock: loading it registers an exit hook (signal-exit), which
- * must not happen while a startup snapshot is being built, nor for commands that never lock. */
-function properLockfile(): ProperLockfile {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  properLockfileModule ??= require('proper-lockfile') as ProperLockfile;
-  return properLockfileModule;
 }
 
 /** The lock directory proper-lockfile uses for `path`. */

@@ -80,8 +80,8 @@ export function openRecords<T extends StoredRecord>(dir: string, kind: RecordKin
   const words = wording[kind];
   const namesLock = join(dir, '.names');
   const pathOf = (id: string) => join(dir, `${id}.json`);
-  const write = (record: T, lock: { check(): Promise<void> }) =>
-    writeJsonAtomic(pathOf(record.id), record, { mode: 0o600, beforeCommit: () => lock.check() });
+  const write = (record: T, lock: { check(): Promise<void> }, syncDir = true) =>
+    writeJsonAtomic(pathOf(record.id), record, { mode: 0o600, beforeCommit: () => lock.check(), syncDir });
   let dirReady = false;
   const ensureDir = async (): Promise<void> => {
     if (!dirReady) mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -230,7 +230,11 @@ export function openRecords<T extends StoredRecord>(dir: string, kind: RecordKin
       if (next.id !== id || next.name !== name) {
         throw new Error(`update of ${words.kind} ${shortId(id)} changed its id or name; use rename`); // A bug in the caller.
       }
-      if (JSON.stringify(next) !== before) await write(next, lock); // Unchanged: spare the fsyncs.
+      // Unchanged: spare the fsyncs. Changed: the file is fsynced before its rename, the directory
+      // not: an update keeps id and name, so a power loss can only bring back the previous
+      // version of this one record, which is as consistent (and a container's state is
+      // reconciled with what runs on every read). Creations, renames and removals stay durable.
+      if (JSON.stringify(next) !== before) await write(next, lock, false);
       return next;
     });
   }

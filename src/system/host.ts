@@ -1,9 +1,9 @@
 // Gathers what the host offers rootless containers (the facts behind `skiff doctor` and `skiff info`).
-import { execFile } from 'node:child_process';
 import { constants, promises as fs, Stats, statSync } from 'node:fs';
 import * as os from 'node:os';
 import { delimiter, dirname, join, posix } from 'node:path';
 import type { Paths } from '../paths';
+import { childProcess } from '../util/lazy';
 
 /** The distribution family whose package names and commands a fix is written for. */
 export type Distro = 'debian' | 'ubuntu' | 'fedora' | 'unknown';
@@ -566,7 +566,7 @@ async function idMapToolFacts(path: string, cap: string, getcap: string | undefi
   // Node cannot read the security.capability xattr; getcap can, when libcap's tools are installed.
   if (getcap) {
     fileCaps = await new Promise<boolean | undefined>((resolve) => {
-      execFile(getcap, [path], { timeout: 3000 }, (err, stdout) => resolve(err ? undefined : getcapGrants(stdout, cap)));
+      childProcess().execFile(getcap, [path], { timeout: 3000 }, (err, stdout) => resolve(err ? undefined : getcapGrants(stdout, cap)));
     });
   }
   return { path, setuidRoot, fileCaps };

@@ -6,8 +6,7 @@
 // one node:crypto's randomBytes reads through OpenSSL; the bytes come in one read into a small pool.
 // SHA-256 and the rest still come from node:crypto, loaded on first use.
 import { closeSync, openSync, readSync } from 'node:fs';
-
-type Crypto = typeof import('node:crypto');
+import { nodeCrypto } from './lazy';
 
 let pool = Buffer.alloc(0);
 let used = 0;
@@ -48,7 +47,7 @@ function refill(size: number): void {
     }
   } catch {
     // No /dev/urandom (a minimal chroot): node:crypto reads the same generator through getrandom(2).
-    crypto().randomFillSync(next);
+    nodeCrypto().randomFillSync(next);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -56,18 +55,9 @@ function refill(size: number): void {
   used = 0;
 }
 
-let cryptoModule: Crypto | undefined;
-
-/** node:crypto, loaded on first use. */
-export function crypto(): Crypto {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  cryptoModule ??= require('node:crypto') as Crypto;
-  return cryptoModule;
-}
-
 /** A streaming SHA-256 (node:crypto's Hash). */
 export function sha256(): import('node:crypto').Hash {
-  return crypto().createHash('sha256');
+  return nodeCrypto().createHash('sha256');
 }
 
 /** The SHA-256 of `data`, as 64 lowercase hex characters. */
