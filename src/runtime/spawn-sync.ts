@@ -3,8 +3,10 @@
 // node:child_process loads net, dgram and the stream classes with it, about 4 ms at every start, for
 // a spawnSync whose work is done by Node's spawn_sync binding. This calls that binding directly with
 // the options child_process.spawnSync would pass it (checked against Node 22, which the single
-// executable embeds). Should the binding be missing or answer in another shape, node:child_process
-// does the work, so behaviour never depends on the shortcut.
+// executable embeds). Should the binding be missing, or refuse the options (it validates them before
+// it spawns anything), node:child_process does the work. A result in a shape this does not know is
+// an error, never a reason to run the program a second time.
+import { childProcess } from '../util/lazy';
 
 export interface SyncResult {
   status: number | null;
@@ -20,8 +22,6 @@ export interface SyncOptions {
   detached?: boolean;
   env?: NodeJS.ProcessEnv;
 }
-
-import { childProcess } from '../util/lazy';
 
 export interface SpawnSyncBinding {
   spawn(options: Record<string, unknown>): unknown;
@@ -62,27 +62,37 @@ export function runSync(file: string, args: string[], options: SyncOptions = {})
 
 /** runSync through a given binding; null: through node:child_process (exported for the tests). */
 export function runSyncWith(b: SpawnSyncBinding | null, file: string, args: string[], options: SyncOptions = {}): SyncResult {
+  let raw: unknown;
+  let spawned = false;
   if (b) {
     const env = options.env ?? process.env;
-    const raw = b.spawn({
-      maxBuffer,
-      stdio: [{ type: 'ignore' }, { type: 'pipe', readable: false, writable: true }, { type: 'pipe', readable: false, writable: true }],
-      detached: options.detached === true,
-      args: [file, ...args],
-      envPairs: Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`),
-      file,
-      windowsHide: false,
-      windowsVerbatimArguments: false,
-    });
-    if (isRawResult(raw)) {
-      if (raw.error !== undefined) {
-        // A negative errno, as libuv reports it; the names come from the same table node:util uses.
-        const code = errnoName(raw.error);
-        return { status: null, signal: null, stdout: '', stderr: '', error: Object.assign(new Error(`spawnSync ${file} ${code}`), { code, errno: raw.error }) };
-      }
-      const text = (i: number) => raw.output?.[i]?.toString('utf8') ?? '';
-      return { status: raw.status, signal: raw.signal, stdout: text(1), stderr: text(2) };
+    try {
+      raw = b.spawn({
+        maxBuffer,
+        stdio: [{ type: 'ignore' }, { type: 'pipe', readable: false, writable: true }, { type: 'pipe', readable: false, writable: true }],
+        detached: options.detached === true,
+        args: [file, ...args],
+        envPairs: Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`),
+        file,
+        windowsHide: false,
+        windowsVerbatimArguments: false,
+      });
+      spawned = true;
+    } catch {
+      if (b === binding) binding = null; // options it will not take: node:child_process from now on
     }
+  }
+  if (spawned) {
+    if (!isRawResult(raw)) {
+      return { status: null, signal: null, stdout: '', stderr: '', error: new Error(`spawnSync ${file}: an unexpected result from Node's spawn_sync`) };
+    }
+    if (raw.error !== undefined) {
+      // A negative errno, as libuv reports it; the names come from the same table node:util uses.
+      const code = errnoName(raw.error);
+      return { status: null, signal: null, stdout: '', stderr: '', error: Object.assign(new Error(`spawnSync ${file} ${code}`), { code, errno: raw.error }) };
+    }
+    const text = (i: number) => raw.output?.[i]?.toString('utf8') ?? '';
+    return { status: raw.status, signal: raw.signal, stdout: text(1), stderr: text(2) };
   }
   // detached works for spawnSync as for spawn, though @types/node leaves it out of SpawnSyncOptions.
   const fallbackOptions = { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', detached: options.detached, env: options.env, maxBuffer };

@@ -38,6 +38,21 @@ for (const [way, b] of ways) {
   });
 }
 
+test('a binding that refuses the options: node:child_process runs the program, once', () => {
+  let calls = 0;
+  const refusing: SpawnSyncBinding = { spawn: () => { calls++; throw new TypeError('options'); } };
+  const r = runSyncWith(refusing, '/bin/echo', ['fell back']);
+  assert.is(calls, 1);
+  assert.is(r.stdout, 'fell back\n');
+});
+
+test('a result in an unknown shape is an error, and the program is not run again', () => {
+  const odd: SpawnSyncBinding = { spawn: () => ({ something: 'else' }) };
+  const r = runSyncWith(odd, '/bin/echo', ['never twice']);
+  assert.match(r.error?.message ?? '', /unexpected result/);
+  assert.is(r.stdout, '');
+});
+
 test('runSync uses the binding and gives what child_process gives', () => {
   const a = runSync('/bin/echo', ['same']);
   const b = runSyncWith(null, '/bin/echo', ['same']);
