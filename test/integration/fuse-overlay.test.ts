@@ -60,8 +60,6 @@ test('where the kernel refuses its overlay, the root is mounted with fuse-overla
   } finally {
     const left = (await o.skiff([...root, 'ps', '-aq'])).stdout.split('\n').filter(Boolean);
     if (left.length) await o.skiff([...root, 'rm', '-f', ...left]);
-    const pause = join(o.runtimeDir, 'skiff', 'pause.pid');
-    if (existsSync(pause)) spawnSync('kill', ['-9', readFileSync(pause, 'utf8').split(/\s+/)[0]]);
     spawnSync('umount', ['-l', merged]);
   }
 });

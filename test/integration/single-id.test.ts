@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, chownSync, rmSync } from 'node:fs';
+import { mkdtempSync, chownSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEnv } from '../lib/env';
 import { skiffBinary } from '../lib/skiff';
@@ -34,6 +34,12 @@ test('single-id mapping: root-owned images pull and run, other owners fail clear
     assert.is(layers.status, 1);
     assert.match(layers.stderr, /failed to unpack layer sha256:[0-9a-f]{64}: unpack entry "data\/owned\/[^"]+": chown to 1000:1000: EINVAL/);
   } finally {
+    // The user-namespace pause process skiff started in this runtime dir goes with it.
+    try {
+      process.kill(Number(readFileSync(join(home, 'run', 'skiff', 'pause.pid'), 'utf8').split(/\s+/)[0]), 'SIGKILL');
+    } catch {
+      // never started, or gone
+    }
     spawnSync('setpriv', ['--reuid', String(uid), '--regid', String(uid), '--clear-groups', 'sh', '-c', `chmod -R u+rwX ${home} 2>/dev/null; true`]);
     rmSync(home, { recursive: true, force: true });
   }

@@ -7,7 +7,7 @@
 // XDG_RUNTIME_DIR is the user's /run/user/UID (skiff keeps its one user-namespace pause process
 // there), unless a session asks for a private one.
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, chmodSync, chownSync, constants, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, chownSync, constants, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadEnv, repoRoot, TestEnv } from './env';
@@ -137,6 +137,8 @@ export class Session {
   readonly cacheHome: string;
   readonly tmp: string;
   readonly runtimeDir: string;
+  /** The runtime dir is the session's own (and so is the pause process skiff starts there). */
+  readonly privateRuntime: boolean;
 
   constructor(opts: SessionOptions = {}) {
     const env = user();
@@ -149,7 +151,8 @@ export class Session {
     this.configHome = this.mkdir('home/.config', 0o755);
     this.cacheHome = this.mkdir('home/.cache', 0o755);
     this.tmp = this.mkdir('tmp', 0o700);
-    this.runtimeDir = opts.privateRuntime ? this.mkdir('run', 0o700) : userRuntimeDir(env);
+    this.privateRuntime = opts.privateRuntime === true;
+    this.runtimeDir = this.privateRuntime ? this.mkdir('run', 0o700) : userRuntimeDir(env);
     sessions.push(this);
   }
 
@@ -328,6 +331,14 @@ function spawnCollect(argv: string[], env: Record<string, string>, cwd: string, 
  * that maps them, the way the CLI itself maps them (0 = the user, 1.. = the subuid range).
  */
 function cleanupRun(): void {
+  // A session's own runtime dir has its own user-namespace pause process: it goes with the session.
+  for (const session of sessions.filter((x) => x.privateRuntime)) {
+    try {
+      process.kill(Number(readFileSync(join(session.runtimeDir, 'skiff', 'pause.pid'), 'utf8').split(/\s+/)[0]), 'SIGKILL');
+    } catch {
+      // never started, or gone
+    }
+  }
   if (!runDir || process.env.SKIFF_TEST_KEEP === '1') return;
   const dir = runDir;
   runDir = undefined;
