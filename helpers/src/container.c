@@ -122,18 +122,6 @@ static int recv_report(int fd, struct report *r, int *passed, struct error *err)
 
 /* ---- in the child: helpers ------------------------------------------------------------ */
 
-static void reset_signals(void)
-{
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* Dispositions set to "ignore" would survive exec: the command gets the defaults. */
-	for (int sig = 1; sig < _NSIG; sig++) {
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	}
-}
-
 /* fds 0-2 from stdio, whatever numbers those have. */
 static int take_stdio(const struct container_stdio *stdio, struct error *err)
 {
@@ -339,7 +327,7 @@ static int child_setup(const struct child_args *a, int *terminal, struct error *
 	const struct spec *spec = a->spec;
 	const struct spec_process *p = &spec->process;
 
-	reset_signals();
+	proc_reset_signals();
 	if ((a->flags & CONTAINER_DIE_WITH_PARENT) && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		return error_sys(err, "set the parent-death signal");
 	if (setsid() < 0)

@@ -392,14 +392,7 @@ static void run_child(const struct child_setup *c, int sync_fd)
 	char text[128];
 
 	if (prepare_child(c, path, sizeof path, &outcome) == 0) {
-		/* Signals as a new process has them: default actions, none blocked. */
-		sigset_t none;
-		sigemptyset(&none);
-		for (int sig = 1; sig < NSIG; sig++) {
-			if (sig != SIGKILL && sig != SIGSTOP)
-				signal(sig, SIG_DFL);
-		}
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		proc_reset_signals();
 		execve(path, c->o->command, c->o->env);
 		if (errno == ENOEXEC) {
 			/* As runc: the process started; it says so on its stderr and exits 1. */

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,14 +90,9 @@ int fuse_overlay_mount(const struct spec *spec, const char *program, struct erro
 	}
 	if (pid == 0) {
 		/* Its daemon outlives this call: a session of its own, nothing of ours but stderr
-		 * (which it redirects to /dev/null when it daemonizes). */
-		/* Not the monitor's signal state (SIGTERM ignored, SIGCHLD blocked): libfuse installs
-		 * its exit handlers only over default dispositions. */
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		for (int sig = 1; sig < NSIG; sig++)
-			signal(sig, SIG_DFL);
+		 * (which it redirects to /dev/null when it daemonizes), and not the monitor's signal
+		 * state (libfuse installs its exit handlers only over default dispositions). */
+		proc_reset_signals();
 		setsid();
 		int null = open("/dev/null", O_RDWR);
 		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(out[1], 2) < 0)

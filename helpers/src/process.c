@@ -31,6 +31,17 @@ pid_t proc_fork(struct error *err)
 	return pid;
 }
 
+void proc_reset_signals(void)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	}
+}
+
 int proc_wait(pid_t pid, int *status, struct error *err)
 {
 	while (waitpid(pid, status, 0) < 0) {

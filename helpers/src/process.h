@@ -15,6 +15,10 @@
  */
 pid_t proc_fork(struct error *err);
 
+/* Signals as a new process has them, for a child about to exec: no signal blocked, every
+ * disposition back to its default (an "ignore" would survive the exec). */
+void proc_reset_signals(void);
+
 /* Wait for pid, retrying on EINTR; *status is waitpid()'s status. */
 int proc_wait(pid_t pid, int *status, struct error *err);
 
