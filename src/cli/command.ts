@@ -3,12 +3,13 @@ import type { ArgsDef, Resolvable } from 'citty';
 import { ExitCode, SkiffError, UsageError } from '../errors';
 import type { PathOverrides } from '../paths';
 import { aliasesOf, type Flags } from './argv';
+import type { StorageOptions } from '../runtime/storage-opts';
 
 export interface GlobalOptions extends PathOverrides {
   debug: boolean;
   logLevel: string;
-  /** --storage-opt, as Podman's global flag (overlay.mount_program=PATH). */
-  storageOpts?: string[];
+  /** --storage-opt, as Podman's global flag (overlay.mount_program=PATH), checked and parsed. */
+  storage?: StorageOptions;
 }
 
 export interface CommandContext {

@@ -14,7 +14,6 @@ import { compatiblePlatforms, formatPlatform, hostPlatform, normalizePlatform, p
 import { openStores, type Stores } from '../image/stores';
 import type { ImageRecord } from '../storage/images';
 import { collectEnv, createContainer } from '../runtime/create';
-import { parseStorageOpts } from '../runtime/storage-opts';
 import {
   removeOrphanDirs, lastStartMs,
   containerDir, containerRunDir, containerStore, logPath, readExit, refresh, removeContainerDirs, settle, statusText, zeroTime,
@@ -141,7 +140,7 @@ async function create(c: Ctx, ctx: CommandContext, options: CreateOptions): Prom
     }
   }
   const record = await createContainer({
-    paths: c.paths, stores: c.stores, image, imageName, command, flags: ctx.flags, env: options.env, storage: parseStorageOpts(ctx.globals.storageOpts),
+    paths: c.paths, stores: c.stores, image, imageName, command, flags: ctx.flags, env: options.env, storage: ctx.globals.storage,
   });
   if (typeof ctx.flags.cidfile === 'string') {
     try {

@@ -54,11 +54,11 @@ async function run(argv: string[]): Promise<number> {
       logLevel,
       root: top.flags.root as string | undefined,
       runroot: top.flags.runroot as string | undefined,
-      storageOpts: top.flags['storage-opt'] as string[] | undefined,
     };
     if (top.flags.config) process.env.DOCKER_CONFIG = String(top.flags.config);
-    // Checked before any command runs (a bad option must not cost a pull first).
-    if (globals.storageOpts?.length) (await import('../runtime/storage-opts')).parseStorageOpts(globals.storageOpts);
+    // Checked before any command runs (a bad option must not cost a pull first), loaded only when given.
+    const storageOpts = top.flags['storage-opt'] as string[] | undefined;
+    if (storageOpts?.length) globals.storage = (await import('../runtime/storage-opts')).parseStorageOpts(storageOpts);
 
     let rest = top.positionals;
     if (top.help || rest.length === 0) {
